@@ -1,0 +1,40 @@
+# Two commands do everything on a fresh machine (see README.md):
+#   make demo   set up, then run the main job
+#   make test   set up, then run every test and the linter
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test setup system-deps clean
+
+demo: setup
+	$(BIN)/python -m autograd
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+setup: system-deps $(VENV)/.installed
+
+# Reinstalled whenever the package metadata changes.
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e ".[viz,test]"
+	touch $@
+
+# Graphviz's `dot` program renders the graph drawings. Installed here when we are root on a
+# Debian/Ubuntu machine; otherwise the command to run is printed and set-up carries on.
+system-deps:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Graphviz with apt-get"; \
+		(apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) \
+			|| echo "warning: apt-get could not install graphviz"; \
+	else \
+		echo "Graphviz is not installed; drawings need it. Install it with one of:"; \
+		echo "  sudo apt-get install graphviz | brew install graphviz | conda install graphviz | winget install graphviz"; \
+	fi
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
