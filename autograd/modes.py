@@ -1,0 +1,123 @@
+"""Recording modes: ``no_grad``, ``enable_grad`` and ``detect_anomaly``.
+
+The mode lives in a ``contextvars.ContextVar``, so it is private to each thread and each
+asyncio task: ``no_grad()`` in one thread never stops another thread from recording.
+There are only four modes, each a shared object, so the engine's hot path tests for the
+default one with ``is``. Each context manager also works as a decorator (``@no_grad()``).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+
+class Mode:
+    """What operations do right now: record a graph or not; watch for NaN/inf or not."""
+
+    __slots__ = ("anomaly", "record")
+
+    def __init__(self, record: bool, anomaly: bool) -> None:
+        self.record = record
+        self.anomaly = anomaly
+
+    def __repr__(self) -> str:
+        return f"Mode(record={self.record}, anomaly={self.anomaly})"
+
+
+_MODES = {(r, a): Mode(r, a) for r in (True, False) for a in (True, False)}
+RECORDING = _MODES[True, False]
+"""The default mode: record the graph, no anomaly checks."""
+
+mode: ContextVar[Mode] = ContextVar("autograd_mode", default=RECORDING)
+
+# Inside detect_anomaly(): where each node was created, so that a failure in backward() can
+# point at the line of the forward pass that made the failing op, as PyTorch's anomaly mode does.
+_origins: ContextVar[dict[Any, list[traceback.FrameSummary]] | None] = ContextVar(
+    "autograd_origins", default=None
+)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record the graph (the default); False inside ``no_grad()``."""
+    return mode.get().record
+
+
+def is_anomaly_enabled() -> bool:
+    """True inside ``detect_anomaly()``."""
+    return mode.get().anomaly
+
+
+@contextmanager
+def _switch(*, record: bool | None = None, anomaly: bool | None = None) -> Iterator[None]:
+    now = mode.get()
+    token = mode.set(
+        _MODES[
+            now.record if record is None else record,
+            now.anomaly if anomaly is None else anomaly,
+        ]
+    )
+    try:
+        yield
+    finally:
+        mode.reset(token)
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Compute values without recording a graph: every result is a leaf with no parents.
+
+    Use it for evaluation and for parameter updates. ``backward()`` itself is unaffected.
+    """
+    with _switch(record=False):
+        yield
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside an enclosing ``no_grad()``."""
+    with _switch(record=True):
+        yield
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise ``FloatingPointError`` at the first op whose value or gradient is NaN or ±inf.
+
+    The error names the op and its operands' values and labels; for a failure in
+    ``backward()`` it also shows the forward-pass line that created the op. Recording those
+    lines makes every operation much slower: use it to debug, not to train.
+    """
+    origins = _origins.get()
+    token = _origins.set({} if origins is None else origins)
+    try:
+        with _switch(anomaly=True):
+            yield
+    finally:
+        _origins.reset(token)
+
+
+def remember_origin(node: object) -> None:
+    """Record where ``node`` is being created; the engine calls this in anomaly mode only."""
+    origins = _origins.get()
+    if origins is not None:
+        origins[node] = [
+            frame
+            for frame in traceback.extract_stack()
+            if not frame.filename.startswith(_PACKAGE_DIR)
+        ]
+
+
+def origin_of(node: object) -> str:
+    """The forward-pass lines that created ``node``, if ``detect_anomaly()`` recorded them."""
+    origins = _origins.get()
+    frames = None if origins is None else origins.get(node)
+    if not frames:
+        return ""
+    where = "".join(traceback.format_list(frames[-3:]))
+    return f"\nThe op was created in the forward pass at:\n{where}"
