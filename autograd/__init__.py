@@ -1,0 +1,31 @@
+"""valuegrad's autograd: scalar Values that record their computation graph, and backward().
+
+>>> from autograd import Value
+>>> w, b = Value(3.0, "w"), Value(4.0, "b")
+>>> z = (2 * w + b) * (b + 1)
+>>> z.backward()
+>>> z.data, w.grad, b.grad
+(50.0, 10.0, 15.0)
+"""
+
+from .engine import Function, Operand, Value
+from .functional import log_softmax, logsumexp, mean, softmax, sum
+from .graph import topological_order
+from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+
+__all__ = [
+    "Function",
+    "Operand",
+    "Value",
+    "detect_anomaly",
+    "enable_grad",
+    "is_anomaly_enabled",
+    "is_grad_enabled",
+    "log_softmax",
+    "logsumexp",
+    "mean",
+    "no_grad",
+    "softmax",
+    "sum",
+    "topological_order",
+]

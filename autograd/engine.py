@@ -1,0 +1,469 @@
+"""The engine: ``Value``, a scalar that records how it was made, and ``backward()``.
+
+Arithmetic on Values builds a graph: each result remembers its ``op`` and its ``parents``
+(in operand order). ``backward()`` walks that graph once, from the output back to the
+leaves, multiplying each node's gradient by the local derivatives of the op that made it
+(the chain rule) and summing over paths. An operation is a ``Function``: its value and its
+local derivatives, defined once, side by side (see ``ops.py``).
+
+What ``backward()`` does to ``.grad``, as in PyTorch:
+
+* A leaf (a node with no parents) accumulates: each call adds this pass's gradient to it,
+  so calling backward() twice gives twice the gradient. Reset it with ``v.grad = 0.0``.
+* Every other node holds exactly this pass's gradient, whatever earlier passes did.
+* Local derivatives are evaluated when ``backward()`` runs, from the parents' current
+  ``.data``: do not change ``.data`` between building a graph and calling backward() on it.
+* If ``backward()`` raises, every leaf keeps the gradient it had before the call.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Sequence
+from math import isfinite, isnan
+from numbers import Real
+from typing import Any, ClassVar, Union
+
+from .graph import topological_order
+from .modes import RECORDING, mode, origin_of, remember_origin
+
+Operand = Union["Value", float, int]
+"""What operations accept: a Value, or a real number (taken as a constant leaf)."""
+
+
+class Function:
+    """An operation on scalars: its value and its local derivatives, defined once.
+
+    Subclass it with two static methods, then call ``apply``::
+
+        class Cube(Function):
+            @staticmethod
+            def forward(x):            # floats in, float out
+                return x ** 3
+
+            @staticmethod
+            def local_grads(x, out):   # d out / d input, one per input
+                return (3 * x ** 2,)
+
+        y = Cube.apply(Value(2.0))     # y.data == 8.0; after y.backward(), x.grad == 12.0
+
+    ``local_grads`` receives the inputs and the output (keyword ``out``) and returns one
+    local derivative per input. Write it with arithmetic operators (and Value methods such as
+    ``.exp()`` for anything else) so that it works on Values too: that is what lets
+    derivatives be differentiated again. ``name`` (the class name in lower case unless set)
+    is what ``Value.op`` reports and what drawings show.
+    """
+
+    name: ClassVar[str] = "function"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__.lower()
+        missing = [
+            method
+            for method in ("forward", "local_grads")
+            if getattr(cls, method) is getattr(Function, method)
+        ]
+        if missing:
+            raise TypeError(f"Function {cls.__name__} must define {' and '.join(missing)}")
+
+    @staticmethod
+    def forward(*inputs: float) -> float:
+        """The op's value at the inputs (floats)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def local_grads(*inputs: Any, out: Any) -> Sequence[Any]:
+        """The partial derivative of the output with respect to each input."""
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *operands: Operand) -> Value:
+        """Apply the op to Values (numbers become constant leaves) and record it in the graph."""
+        values = tuple(_operand(x, cls.name) for x in operands)
+        out = cls.forward(*[v.data for v in values])
+        if type(out) is not float:
+            if not isinstance(out, Real):
+                raise TypeError(
+                    f"{cls.name}: forward must return a real number, got {type(out).__name__}"
+                )
+            out = float(out)
+        return _record(cls, out, values)
+
+
+class Value:
+    """A scalar node: ``data``, ``grad``, ``label``, and the ``op`` and ``parents`` that made it."""
+
+    __slots__ = ("_fn", "data", "grad", "label", "parents")
+
+    data: float
+    grad: float
+    label: str
+    parents: tuple[Value, ...]
+    _fn: type[Function] | None
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if isinstance(data, Value):
+            raise TypeError(
+                "Value: expected a real number, got a Value (v.detach() copies one without "
+                "its graph)"
+            )
+        if type(label) is not str:
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.data = _as_float(data, "Value")
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self._fn = None
+
+    @property
+    def op(self) -> str:
+        """The name of the operation that made this node; "" for a leaf."""
+        return "" if self._fn is None else self._fn.name
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for a node with no parents: an input, a parameter or a constant."""
+        return not self.parents
+
+    def item(self) -> float:
+        """The value as a Python float (PyTorch's name for it)."""
+        return self.data
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        text = f"Value(data={self.data!r}, grad={self.grad!r}"
+        if self.label:
+            text += f", label={self.label!r}"
+        if self._fn is not None:
+            text += f", op={self._fn.name!r}"
+        return text + ")"
+
+    def __format__(self, spec: str) -> str:
+        """Format the data, so that ``f"{loss:.4f}"`` works; an empty spec gives the repr."""
+        return format(self.data, spec) if spec else repr(self)
+
+    # Arithmetic: each operator records one op from ops.py.
+    def __add__(self, other: Operand) -> Value:
+        return _binary(Add, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _binary(Add, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(Sub, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(Sub, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(Mul, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(Mul, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(Div, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(Div, other, self)
+
+    def __pow__(self, other: Operand, modulo: None = None) -> Value:
+        if modulo is not None:
+            return NotImplemented
+        return _binary(Pow, self, other)
+
+    def __rpow__(self, other: Operand) -> Value:
+        return _binary(Pow, other, self)
+
+    def __neg__(self) -> Value:
+        return _unary(Neg, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def abs(self) -> Value:
+        """|x|; its derivative at 0 is taken as 0."""
+        return _unary(Abs, self)
+
+    __abs__ = abs
+
+    def exp(self) -> Value:
+        """e**x; raises OverflowError above x ≈ 709.78."""
+        return _unary(Exp, self)
+
+    def log(self) -> Value:
+        """Natural logarithm; raises ValueError for x <= 0."""
+        return _unary(Log, self)
+
+    def sqrt(self) -> Value:
+        """Square root; raises ValueError for x < 0."""
+        return _unary(Sqrt, self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return _unary(Tanh, self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + e**-x), finite for every finite x."""
+        return _unary(Sigmoid, self)
+
+    def relu(self) -> Value:
+        """max(0, x); its derivative at 0 is taken as 0."""
+        return _unary(ReLU, self)
+
+    def leaky_relu(self, slope: Operand = 0.01) -> Value:
+        """x for x > 0, else slope * x. The slope is an operand, so it can be a Value too."""
+        return _binary(LeakyReLU, self, _operand(slope, "leaky_relu"))
+
+    def softplus(self) -> Value:
+        """log(1 + e**x), finite for every finite x."""
+        return _unary(Softplus, self)
+
+    def swish(self) -> Value:
+        """x * sigmoid(x), also known as SiLU."""
+        return _unary(Swish, self)
+
+    def sin(self) -> Value:
+        """Sine (radians)."""
+        return _unary(Sin, self)
+
+    def cos(self) -> Value:
+        """Cosine (radians)."""
+        return _unary(Cos, self)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and label, cut off from this graph."""
+        return Value(self.data, self.label)
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Compute d(self)/d(node) for every node this Value depends on, into ``node.grad``.
+
+        ``grad`` seeds the pass: the gradient of some final quantity with respect to this
+        Value, 1.0 by default. Leaves accumulate across calls; every other node gets exactly
+        this pass's gradient. If it raises, the leaves keep the gradients they had.
+        """
+        seed = _as_float(grad, "backward")
+        order = topological_order(self)
+        leaves, inner, partials = _local_grads(order)  # may raise: nothing has changed yet
+        before = [leaf.grad for leaf in leaves]
+        for node in order:
+            node.grad = 0.0
+        self.grad = seed
+        try:
+            _chain_rule(inner, partials)
+            for leaf in leaves:
+                if not isfinite(leaf.grad):
+                    raise _gradient_error(leaves, inner, partials)
+        except BaseException:
+            for leaf, old in zip(leaves, before, strict=True):
+                leaf.grad = old
+            for node in inner:
+                node.grad = 0.0
+            raise
+        for leaf, old in zip(leaves, before, strict=True):
+            leaf.grad += old
+
+
+_new = object.__new__
+
+
+def _record(fn: type[Function], data: float, parents: tuple[Value, ...]) -> Value:
+    """Make the node for ``fn``'s result: the one place where every op's output is created."""
+    if not isfinite(data):
+        raise _forward_error(fn, parents, data)
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = ""
+    now = mode.get()
+    if now is RECORDING:
+        node.parents = parents
+        node._fn = fn
+    elif now.record:  # inside detect_anomaly()
+        node.parents = parents
+        node._fn = fn
+        remember_origin(node)
+    else:  # inside no_grad(): the result is a leaf
+        node.parents = ()
+        node._fn = None
+    return node
+
+
+def _unary(fn: type[Function], x: Value) -> Value:
+    """Record ``fn(x)``."""
+    return _record(fn, fn.forward(x.data), (x,))
+
+
+def _binary(fn: type[Function], x: object, y: object) -> Value:
+    """Record ``fn(x, y)``. A number becomes a constant leaf; anything else gives NotImplemented,
+    so Python raises its usual TypeError naming the operator and the operand's type."""
+    if type(x) is not Value:
+        x = _constant(x, fn.name)
+        if x is None:
+            return NotImplemented
+    if type(y) is not Value:
+        y = _constant(y, fn.name)
+        if y is None:
+            return NotImplemented
+    return _record(fn, fn.forward(x.data, y.data), (x, y))
+
+
+def _constant(x: object, op: str) -> Value | None:
+    """``x`` as a Value: Values as they are, real numbers as new constant leaves, else None."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, Real):
+        return Value(_as_float(x, op))
+    return None
+
+
+def _operand(x: object, op: str) -> Value:
+    """Like ``_constant``, but a non-number is a TypeError naming the op (for methods and
+    functions, where Python has no operator protocol to fall back on)."""
+    value = _constant(x, op)
+    if value is None:
+        raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}")
+    return value
+
+
+def _as_float(x: object, where: str) -> float:
+    """``x`` as a finite float, or the exception Python users expect, naming ``where``."""
+    if type(x) is float:
+        value = x
+    elif isinstance(x, Real):
+        try:
+            value = float(x)
+        except OverflowError:
+            raise OverflowError(f"{where}: {reprlib.repr(x)} is too large for a float") from None
+    else:
+        raise TypeError(f"{where}: expected a real number, got {type(x).__name__}")
+    if not isfinite(value):
+        raise ValueError(f"{where}: expected a finite number, got {value!r}")
+    return value
+
+
+def _local_grads(
+    order: list[Value],
+) -> tuple[list[Value], list[Value], list[Sequence[float]]]:
+    """Backward, phase one: split ``order`` into leaves and inner nodes, and evaluate each
+    inner node's local derivatives from its parents' data. Changes nothing, so an
+    undefined derivative (say, of sqrt at 0) raises before any gradient is touched."""
+    leaves: list[Value] = []
+    inner: list[Value] = []
+    partials: list[Sequence[float]] = []
+    try:
+        for node in order:
+            parents = node.parents
+            if not parents:
+                leaves.append(node)
+                continue
+            # Unrolled for one and two operands: this runs once per node of every backward().
+            if len(parents) == 2:
+                x, y = parents
+                local = node._fn.local_grads(x.data, y.data, out=node.data)
+            elif len(parents) == 1:
+                local = node._fn.local_grads(parents[0].data, out=node.data)
+            else:
+                local = node._fn.local_grads(*[p.data for p in parents], out=node.data)
+            inner.append(node)
+            partials.append(local)
+    except (ZeroDivisionError, OverflowError, ValueError) as error:
+        message = f"{node.op}: the derivative is undefined at {_call(node)} ({error})"
+        raise type(error)(message + origin_of(node)) from error
+    return leaves, inner, partials
+
+
+def _chain_rule(inner: list[Value], partials: list[Sequence[float]]) -> None:
+    """Backward, phase two: from the output back, add each node's gradient times each local
+    derivative into its parents' gradients (summing over every path to them)."""
+    for node, local in zip(reversed(inner), reversed(partials), strict=True):
+        g = node.grad
+        try:
+            for parent, d in zip(node.parents, local, strict=True):
+                parent.grad += g * d
+        except (TypeError, ValueError) as error:
+            raise TypeError(
+                f"{node.op}: local_grads must return one real number per operand "
+                f"({len(node.parents)}), got {local!r}"
+            ) from error
+
+
+def _forward_error(fn: type[Function], operands: Sequence[Value], value: float) -> Exception:
+    problem = "is not a number" if isnan(value) else "overflows the float range"
+    return _arithmetic_error(
+        value, f"{fn.name}: the result {problem}: {fn.name}({_args(operands)}) = {value!r}"
+    )
+
+
+def _gradient_error(
+    leaves: list[Value], inner: list[Value], partials: list[Sequence[float]]
+) -> Exception:
+    """Name the first op, in backward order, whose gradient stopped being finite."""
+    for node, local in zip(reversed(inner), reversed(partials), strict=True):
+        g = node.grad
+        if not isfinite(g):
+            return _arithmetic_error(
+                g,
+                f"the gradient of {_call(node)} is {g!r}, the sum of finite parts"
+                + origin_of(node),
+            )
+        for position, d in enumerate(local):
+            if not isfinite(g * d):
+                return _arithmetic_error(
+                    g * d,
+                    f"{node.op}: the gradient for operand {position} of {_call(node)} is "
+                    f"{g * d!r} (gradient {g!r} times local derivative {d!r})" + origin_of(node),
+                )
+    leaf = next(leaf for leaf in leaves if not isfinite(leaf.grad))
+    return _arithmetic_error(
+        leaf.grad, f"the gradient of leaf {_show(leaf)} is {leaf.grad!r}, the sum of finite parts"
+    )
+
+
+def _arithmetic_error(value: float, message: str) -> Exception:
+    """The exception for a NaN or ±inf: FloatingPointError under detect_anomaly(); otherwise
+    OverflowError for ±inf and ValueError for NaN."""
+    if mode.get().anomaly:
+        return FloatingPointError(f"detect_anomaly: {message}")
+    return ValueError(message) if isnan(value) else OverflowError(message)
+
+
+def _show(node: Value) -> str:
+    """A node's value, with its label when it has one: ``w=3.0`` or ``3.0``."""
+    return f"{node.label}={node.data!r}" if node.label else repr(node.data)
+
+
+def _args(operands: Sequence[Value]) -> str:
+    return ", ".join(_show(v) for v in operands)
+
+
+def _call(node: Value) -> str:
+    """How a node was made, for messages: ``div(a=1.0, 0.0)``."""
+    return f"{node.op}({_args(node.parents)})"
+
+
+# ops.py defines its operations as subclasses of Function (above), so it is imported last.
+from .ops import (  # noqa: E402
+    Abs,
+    Add,
+    Cos,
+    Div,
+    Exp,
+    LeakyReLU,
+    Log,
+    Mul,
+    Neg,
+    Pow,
+    ReLU,
+    Sigmoid,
+    Sin,
+    Softplus,
+    Sqrt,
+    Sub,
+    Swish,
+    Tanh,
+)
