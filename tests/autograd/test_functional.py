@@ -1,0 +1,132 @@
+"""sum, mean, logsumexp, softmax, log_softmax: values, gradients, shape of the graph, stability."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autograd
+from autograd import Value, topological_order
+from tests.helpers import central_differences, engine_gradients
+
+POINT = [0.5, -1.25, 2.0, 0.0]
+
+
+def probabilities(xs: list[float]) -> list[float]:
+    exps = [math.exp(x) for x in xs]
+    return [e / math.fsum(exps) for e in exps]
+
+
+def test_sum_is_one_node_with_every_operand_as_a_parent() -> None:
+    xs = [Value(x) for x in POINT]
+    total = autograd.sum(xs)
+    assert (total.op, total.parents, total.data) == ("sum", tuple(xs), 1.25)
+
+
+def test_sum_gradient_is_one_for_every_operand() -> None:
+    assert engine_gradients(lambda *xs: autograd.sum(xs), POINT)[1] == [1.0] * 4
+
+
+def test_sum_adds_left_to_right_like_a_chain_of_additions() -> None:
+    xs = [0.1, 0.2, 0.3, 1e16, -1e16]
+    assert autograd.sum(xs).data == (((0.1 + 0.2) + 0.3) + 1e16) - 1e16
+
+
+def test_sum_of_a_hundred_thousand_terms_stays_one_level_deep() -> None:
+    xs = [Value(float(i)) for i in range(100_000)]
+    total = autograd.sum(x * x for x in xs)
+    assert len(total.parents) == 100_000
+    assert len(topological_order(total)) == 200_001  # each xᵢ, each xᵢ·xᵢ, the sum
+    total.backward()
+    assert xs[7].grad == 14.0
+
+
+def test_sum_takes_numbers_as_constants_and_nothing_as_zero() -> None:
+    x = Value(2.0)
+    total = autograd.sum([x, 3, 4.5])
+    assert total.data == 9.5
+    assert total.parents[1].is_leaf
+    empty = autograd.sum([])
+    assert (empty.data, empty.parents) == (0.0, ())
+
+
+def test_mean_value_and_gradient() -> None:
+    value, grads = engine_gradients(lambda *xs: autograd.mean(xs), POINT)
+    assert value == 0.3125
+    assert grads == [0.25] * 4
+
+
+def test_mean_of_nothing_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="mean: needs at least one value"):
+        autograd.mean([])
+
+
+def test_logsumexp_value_and_gradient_is_the_softmax() -> None:
+    value, grads = engine_gradients(lambda *xs: autograd.logsumexp(xs), POINT)
+    assert value == pytest.approx(math.log(math.fsum(math.exp(x) for x in POINT)), rel=1e-15)
+    assert grads == pytest.approx(probabilities(POINT), rel=1e-14)
+
+
+def test_logsumexp_is_one_node() -> None:
+    xs = [Value(x) for x in POINT]
+    assert autograd.logsumexp(xs).parents == tuple(xs)
+
+
+def test_logsumexp_of_large_inputs_subtracts_the_maximum() -> None:
+    expected = 1002.0 + math.log(1 + math.exp(-1) + math.exp(-2))
+    assert autograd.logsumexp([1000.0, 1001.0, 1002.0]).data == pytest.approx(expected, rel=1e-15)
+
+
+def test_softmax_values_are_probabilities() -> None:
+    out = autograd.softmax([Value(x) for x in POINT])
+    assert [p.data for p in out] == pytest.approx(probabilities(POINT), rel=1e-14)
+
+
+@pytest.mark.parametrize("i", range(len(POINT)))
+def test_softmax_jacobian_is_s_i_times_kronecker_minus_s_j(i: int) -> None:
+    s = probabilities(POINT)
+    expected = [s[i] * ((1.0 if i == j else 0.0) - s[j]) for j in range(len(POINT))]
+    assert engine_gradients(lambda *xs: autograd.softmax(xs)[i], POINT)[1] == pytest.approx(
+        expected, rel=1e-13, abs=1e-16
+    )
+
+
+def test_softmax_is_exact_for_huge_equal_inputs() -> None:
+    # Computed as exp(x - logsumexp(x)) this would give [1, 1]: log 2 vanishes next to 1e17.
+    assert [p.data for p in autograd.softmax([1e17, 1e17])] == [0.5, 0.5]
+
+
+def test_log_softmax_is_the_log_of_softmax() -> None:
+    out = autograd.log_softmax(POINT)
+    assert [p.data for p in out] == pytest.approx(
+        [math.log(p) for p in probabilities(POINT)], rel=1e-14
+    )
+
+
+@pytest.mark.parametrize("i", range(len(POINT)))
+def test_log_softmax_gradient_matches_central_differences(i: int) -> None:
+    def f(*xs: Value) -> Value:
+        return autograd.log_softmax(xs)[i]
+
+    assert engine_gradients(f, POINT)[1] == pytest.approx(
+        central_differences(f, POINT), rel=1e-6, abs=1e-9
+    )
+
+
+def test_log_softmax_of_huge_equal_inputs_is_minus_log_2() -> None:
+    assert [p.data for p in autograd.log_softmax([1e17, 1e17])] == [-math.log(2)] * 2
+
+
+@pytest.mark.parametrize(
+    "function", [autograd.logsumexp, autograd.softmax, autograd.log_softmax], ids=str
+)
+def test_empty_input_is_a_value_error(function: object) -> None:
+    with pytest.raises(ValueError, match="needs at least one value"):
+        function([])  # type: ignore[operator]
+
+
+def test_functions_accept_generators() -> None:
+    xs = [Value(x) for x in POINT]
+    assert autograd.mean(x for x in xs).data == 0.3125
+    assert len(autograd.softmax(x for x in xs)) == 4
