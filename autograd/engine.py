@@ -256,7 +256,7 @@ class Value:
         try:
             _chain_rule(inner, partials)
             for leaf in leaves:
-                if not isfinite(leaf.grad):
+                if type(leaf.grad) is not float or not isfinite(leaf.grad):
                     raise _gradient_error(leaves, inner, partials)
         except BaseException:
             for leaf, old in zip(leaves, before, strict=True):
@@ -382,14 +382,30 @@ def _chain_rule(inner: list[Value], partials: list[Sequence[float]]) -> None:
     derivative into its parents' gradients (summing over every path to them)."""
     for node, local in zip(reversed(inner), reversed(partials), strict=True):
         g = node.grad
+        parents = node.parents
         try:
-            for parent, d in zip(node.parents, local, strict=True):
-                parent.grad += g * d
+            # Unrolled for one and two operands, nearly every node; unpacking checks the count.
+            if len(parents) == 2:
+                x, y = parents
+                dx, dy = local
+                x.grad += g * dx
+                y.grad += g * dy
+            elif len(parents) == 1:
+                (x,) = parents
+                (dx,) = local
+                x.grad += g * dx
+            else:
+                for parent, d in zip(parents, local, strict=True):
+                    parent.grad += g * d
         except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"{node.op}: local_grads must return one real number per operand "
-                f"({len(node.parents)}), got {local!r}"
-            ) from error
+            raise _bad_local_grads(node, local) from error
+
+
+def _bad_local_grads(node: Value, local: object) -> TypeError:
+    return TypeError(
+        f"{node.op}: local_grads must return one real number per operand "
+        f"({len(node.parents)}), got {local!r}"
+    )
 
 
 def _forward_error(fn: type[Function], operands: Sequence[Value], value: float) -> Exception:
@@ -402,8 +418,10 @@ def _forward_error(fn: type[Function], operands: Sequence[Value], value: float) 
 def _gradient_error(
     leaves: list[Value], inner: list[Value], partials: list[Sequence[float]]
 ) -> Exception:
-    """Name the first op, in backward order, whose gradient stopped being finite."""
+    """Name the first op, in backward order, whose gradient stopped being a finite float."""
     for node, local in zip(reversed(inner), reversed(partials), strict=True):
+        if any(isinstance(d, Value) for d in local):  # a user's rule built a graph
+            return _bad_local_grads(node, local)
         g = node.grad
         if not isfinite(g):
             return _arithmetic_error(

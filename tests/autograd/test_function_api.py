@@ -171,3 +171,38 @@ def test_a_derivative_that_divides_by_zero_names_the_op_and_the_point() -> None:
     y = Hypot.apply(x, 0.0)
     with pytest.raises(ZeroDivisionError, match=r"hypotenuse: the derivative is undefined at "):
         y.backward()
+
+
+def test_local_grads_returning_a_value_in_backward_is_a_type_error() -> None:
+    class Graphy(Function):
+        @staticmethod
+        def forward(x: float) -> float:
+            return 2 * x
+
+        @staticmethod
+        def local_grads(x: float, out: float) -> tuple[Value]:
+            return (Value(2.0),)  # a Value where backward() needs a number
+
+    x = Value(1.0)
+    y = Graphy.apply(x)
+    with pytest.raises(TypeError, match="graphy: local_grads must return one real number"):
+        y.backward()
+    assert (x.grad, type(x.grad)) == (0.0, float)
+
+
+def test_local_grads_of_an_op_of_many_inputs_must_match_the_operand_count() -> None:
+    class Short(Function):
+        @staticmethod
+        def forward(*xs: float) -> float:
+            return math.fsum(xs)
+
+        @staticmethod
+        def local_grads(*xs: float, out: float) -> tuple[float, ...]:
+            return (1.0,) * (len(xs) - 1)
+
+    xs = [Value(1.0), Value(2.0), Value(3.0)]
+    with pytest.raises(
+        TypeError, match=r"short: local_grads must return one real number per operand \(3\)"
+    ):
+        Short.apply(*xs).backward()
+    assert [x.grad for x in xs] == [0.0, 0.0, 0.0]
