@@ -346,6 +346,10 @@ def _as_float(x: object, where: str) -> float:
     return value
 
 
+_UNDEFINED = (ZeroDivisionError, OverflowError, ValueError)
+"""What a derivative rule raises where its derivative does not exist, e.g. 0.5 / 0 for sqrt."""
+
+
 def _local_grads(
     order: list[Value],
 ) -> tuple[list[Value], list[Value], list[Sequence[float]]]:
@@ -371,9 +375,10 @@ def _local_grads(
                 local = node._fn.local_grads(*[p.data for p in parents], out=node.data)
             inner.append(node)
             partials.append(local)
-    except (ZeroDivisionError, OverflowError, ValueError) as error:
+    except _UNDEFINED as error:
+        kind = next(kind for kind in _UNDEFINED if isinstance(error, kind))
         message = f"{node.op}: the derivative is undefined at {_call(node)} ({error})"
-        raise type(error)(message + origin_of(node)) from error
+        raise kind(message + origin_of(node)) from error
     return leaves, inner, partials
 
 

@@ -206,3 +206,21 @@ def test_local_grads_of_an_op_of_many_inputs_must_match_the_operand_count() -> N
     ):
         Short.apply(*xs).backward()
     assert [x.grad for x in xs] == [0.0, 0.0, 0.0]
+
+
+def test_a_rule_raising_its_own_value_error_subclass_is_reported_as_a_value_error() -> None:
+    class OddError(ValueError):
+        def __init__(self, code: int, detail: str) -> None:
+            super().__init__(f"{code}: {detail}")
+
+    class Picky(Function):
+        @staticmethod
+        def forward(x: float) -> float:
+            return x
+
+        @staticmethod
+        def local_grads(x: float, out: float) -> tuple[float]:
+            raise OddError(7, "no slope here")
+
+    with pytest.raises(ValueError, match=r"picky: the derivative is undefined at picky\(1\.0\)"):
+        Picky.apply(1.0).backward()

@@ -9,12 +9,8 @@ from autograd import Value
 def graph() -> dict[str, Value]:
     w = Value(3.0, "w")
     b = Value(4.0, "b")
-    x = 2 * w + b
-    x.label = "x"
-    y = b + 1
-    y.label = "y"
-    z = x * y
-    z.label = "z"
+    z = (2 * w + b) * (b + 1)
+    x, y = z.parents  # z = x * y, operands in order
     z.backward()
     return {"w": w, "b": b, "x": x, "y": y, "z": z}
 
