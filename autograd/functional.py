@@ -17,6 +17,13 @@ def _values(values: Iterable[Operand], op: str) -> list[Value]:
     return [_operand(v, op) for v in values]
 
 
+def _nonempty(values: Iterable[Operand], op: str) -> list[Value]:
+    operands = _values(values, op)
+    if not operands:
+        raise ValueError(f"{op}: needs at least one value")
+    return operands
+
+
 def sum(values: Iterable[Operand]) -> Value:  # autograd.sum, like torch.sum
     """x₁ + … + xₙ as one node; the sum of nothing is a constant 0."""
     operands = _values(values, "sum")
@@ -25,26 +32,19 @@ def sum(values: Iterable[Operand]) -> Value:  # autograd.sum, like torch.sum
 
 def mean(values: Iterable[Operand]) -> Value:
     """The arithmetic mean: ``sum(values) / n``."""
-    operands = _values(values, "mean")
-    if not operands:
-        raise ValueError("mean: needs at least one value")
+    operands = _nonempty(values, "mean")
     return Sum.apply(*operands) / len(operands)
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
     """log Σ e^xᵢ as one node, computed without overflow for any finite inputs."""
-    operands = _values(values, "logsumexp")
-    if not operands:
-        raise ValueError("logsumexp: needs at least one value")
-    return LogSumExp.apply(*operands)
+    return LogSumExp.apply(*_values(values, "logsumexp"))
 
 
 def _shifted(values: Iterable[Operand], op: str) -> list[Value]:
     """xᵢ - max(x), with the maximum taken as a constant: softmax does not change under a
     shift, and after it the largest exponent is e^0, so nothing overflows."""
-    operands = _values(values, op)
-    if not operands:
-        raise ValueError(f"{op}: needs at least one value")
+    operands = _nonempty(values, op)
     top = max(x.data for x in operands)
     return [x - top for x in operands]
 
