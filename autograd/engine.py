@@ -237,7 +237,7 @@ class Value:
 
     def detach(self) -> Value:
         """A new leaf with the same data and label, cut off from this graph."""
-        return Value(self.data, self.label)
+        return _leaf(self.data, self.label)
 
     def backward(self, grad: float = 1.0) -> None:
         """Compute d(self)/d(node) for every node this Value depends on, into ``node.grad``.
@@ -275,21 +275,28 @@ def _record(fn: type[Function], data: float, parents: tuple[Value, ...]) -> Valu
     """Make the node for ``fn``'s result: the one place where every op's output is created."""
     if not isfinite(data):
         raise _forward_error(fn, parents, data)
+    now = mode.get()
+    if now is not RECORDING and not now.record:  # inside no_grad(): the result is a leaf
+        return _leaf(data)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
     node.label = ""
-    now = mode.get()
-    if now is RECORDING:
-        node.parents = parents
-        node._fn = fn
-    elif now.record:  # inside detect_anomaly()
-        node.parents = parents
-        node._fn = fn
+    node.parents = parents
+    node._fn = fn
+    if now is not RECORDING:  # inside detect_anomaly()
         remember_origin(node)
-    else:  # inside no_grad(): the result is a leaf
-        node.parents = ()
-        node._fn = None
+    return node
+
+
+def _leaf(data: float, label: str = "") -> Value:
+    """A node with no parents, from a float already checked (Value() checks its argument)."""
+    node = _new(Value)
+    node.data = data
+    node.grad = 0.0
+    node.label = label
+    node.parents = ()
+    node._fn = None
     return node
 
 
@@ -316,8 +323,8 @@ def _constant(x: object, op: str) -> Value | None:
     """``x`` as a Value: Values as they are, real numbers as new constant leaves, else None."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, Real):
-        return Value(_as_float(x, op))
+    if isinstance(x, (int, float, Real)):
+        return _leaf(_as_float(x, op))
     return None
 
 
@@ -334,7 +341,7 @@ def _as_float(x: object, where: str) -> float:
     """``x`` as a finite float, or the exception Python users expect, naming ``where``."""
     if type(x) is float:
         value = x
-    elif isinstance(x, Real):
+    elif type(x) is int or isinstance(x, Real):  # int first: the ABC check is slow
         try:
             value = float(x)
         except OverflowError:
