@@ -40,7 +40,7 @@ mode: ContextVar[Mode] = ContextVar("autograd_mode", default=RECORDING)
 _origins: ContextVar[dict[Any, list[traceback.FrameSummary]] | None] = ContextVar(
     "autograd_origins", default=None
 )
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def is_grad_enabled() -> bool:
