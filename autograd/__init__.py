@@ -9,7 +9,7 @@
 """
 
 from .engine import Function, Operand, Value
-from .functional import log_softmax, logsumexp, mean, softmax, sum
+from .functional import grad, hessian, log_softmax, logsumexp, mean, softmax, sum
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 
@@ -19,6 +19,8 @@ __all__ = [
     "Value",
     "detect_anomaly",
     "enable_grad",
+    "grad",
+    "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
     "log_softmax",

@@ -383,10 +383,16 @@ def _local_grads(
             inner.append(node)
             partials.append(local)
     except _UNDEFINED as error:
-        kind = next(kind for kind in _UNDEFINED if isinstance(error, kind))
-        message = f"{node.op}: the derivative is undefined at {_call(node)} ({error})"
-        raise kind(message + origin_of(node)) from error
+        raise _undefined_error(node, error) from error
     return leaves, inner, partials
+
+
+def _undefined_error(node: Value, error: Exception) -> Exception:
+    """The error for a local derivative that does not exist at ``node``'s operands: the same
+    built-in type the rule raised, naming the op and its operands."""
+    kind = next(kind for kind in _UNDEFINED if isinstance(error, kind))
+    message = f"{node.op}: the derivative is undefined at {_call(node)} ({error})"
+    return kind(message + origin_of(node))
 
 
 def _chain_rule(inner: list[Value], partials: list[Sequence[float]]) -> None:

@@ -1,15 +1,31 @@
-"""Functions of many Values: ``sum``, ``mean``, ``logsumexp``, ``softmax``, ``log_softmax``.
+"""Functions of many Values (``sum``, ``mean``, ``logsumexp``, ``softmax``, ``log_softmax``)
+and of whole graphs (``grad``, ``hessian``).
 
-Each accepts any iterable of Values and real numbers (numbers become constant leaves).
-``sum`` and ``logsumexp`` are single nodes, so a sum of 100,000 terms is one node with
-100,000 parents, not a 100,000-deep chain.
+The first group accepts any iterable of Values and real numbers (numbers become constant
+leaves). ``sum`` and ``logsumexp`` are single nodes, so a sum of 100,000 terms is one node
+with 100,000 parents, not a 100,000-deep chain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from math import isfinite
+from typing import Any
 
-from .engine import Operand, Value, _operand
+from .engine import (
+    _UNDEFINED,
+    Operand,
+    Value,
+    _arithmetic_error,
+    _as_float,
+    _bad_local_grads,
+    _leaf,
+    _operand,
+    _show,
+    _undefined_error,
+)
+from .graph import topological_order
+from .modes import enable_grad
 from .ops import LogSumExp, Sum
 
 
@@ -61,3 +77,108 @@ def softmax(values: Iterable[Operand]) -> list[Value]:
     exps = [x.exp() for x in _shifted(values, "softmax")]
     total = Sum.apply(*exps)
     return [e / total for e in exps]
+
+
+# Derivatives as results: grad() and hessian()
+
+
+def grad(
+    output: Value,
+    inputs: Value | Sequence[Value],
+    *,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> list[Any]:
+    """d output / d x for each x in ``inputs``, returned as a list; no ``.grad`` is touched.
+
+    By default the gradients are floats, exactly the numbers ``backward()`` would give. With
+    ``create_graph=True`` they are Values whose graph leads back to the inputs (recorded even
+    inside ``no_grad()``, as in PyTorch), so ``grad`` applies to them again: second and third
+    derivatives. The derivative rules are the ops' own ``local_grads``, evaluated on Values.
+
+    An input the output does not depend on raises ValueError, unless ``allow_unused=True``:
+    then its gradient is 0.0 (``Value(0.0)`` with ``create_graph``).
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    targets = [inputs] if isinstance(inputs, Value) else list(inputs)
+    for i, x in enumerate(targets):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    if create_graph:
+        with enable_grad():
+            grads = _backpropagate(output, on_values=True)
+    else:
+        grads = _backpropagate(output, on_values=False)
+    results = []
+    for i, x in enumerate(targets):
+        g = grads.get(x)
+        if g is None:
+            if not allow_unused:
+                raise ValueError(
+                    f"grad: the output does not depend on inputs[{i}] ({_show(x)}); "
+                    "pass allow_unused=True to get 0.0 for it"
+                )
+            g = 0.0
+        if create_graph:
+            g = g if isinstance(g, Value) else _leaf(g)  # a constant gradient, such as of x + y
+        elif not isfinite(g):
+            raise _arithmetic_error(
+                g, f"grad: the gradient with respect to inputs[{i}] ({_show(x)}) is {g!r}"
+            )
+        results.append(g)
+    return results
+
+
+def _backpropagate(output: Value, *, on_values: bool) -> dict[Value, Any]:
+    """The chain rule into a dict, node -> d output / d node, in the same order as backward()
+    (so the floats are identical). ``on_values`` evaluates each rule on the nodes themselves
+    instead of their data, recording the derivative's own graph."""
+    grads: dict[Value, Any] = {output: 1.0}
+    for node in reversed(topological_order(output)):
+        parents = node.parents
+        g = grads.get(node)
+        if not parents or g is None:
+            continue
+        try:
+            if on_values:
+                local = node._fn.local_grads(*parents, out=node)
+            else:
+                local = node._fn.local_grads(*[p.data for p in parents], out=node.data)
+        except _UNDEFINED as error:
+            raise _undefined_error(node, error) from error
+        if len(local) != len(parents):
+            raise _bad_local_grads(node, local)
+        for parent, d in zip(parents, local, strict=True):
+            part = _times(g, d)
+            grads[parent] = part if parent not in grads else grads[parent] + part
+    return grads
+
+
+def _times(g: Any, d: Any) -> Any:
+    """g * d, without recording a multiplication by the constant 1 (the seed, or d(x + y))."""
+    if type(g) is float and g == 1.0:
+        return d
+    if type(d) is float and d == 1.0:
+        return g
+    return g * d
+
+
+def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float]]:
+    """The matrix of second derivatives ∂²f / ∂xᵢ∂xⱼ of ``f(*values)`` at the float ``inputs``.
+
+    >>> hessian(lambda w, b: (2 * w + b) * (b + 1), [3.0, 4.0])
+    [[0.0, 2.0], [2.0, 2.0]]
+    """
+    values, out = _evaluate(f, inputs, "hessian")
+    first = grad(out, values, create_graph=True, allow_unused=True)
+    return [[float(g) for g in grad(d, values, allow_unused=True)] for d in first]
+
+
+def _evaluate(f: Callable[..., Value], inputs: Sequence[float], where: str) -> tuple[list, Value]:
+    """Fresh leaves at the float ``inputs`` and ``f`` applied to them, which must be a Value."""
+    values = [_leaf(_as_float(x, where)) for x in inputs]
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"{where}: f must return a Value, got {type(out).__name__}")
+    return values, out

@@ -155,3 +155,23 @@ def test_gradient_of_a_value_exponent_matches_pytorch() -> None:
 
     for at in [(2.0, 3.0), (0.5, -1.5), (3.0, 0.0), (0.0, 2.0)]:
         assert ours(f, at)[1] == pytest.approx(theirs(f, at)[1], rel=1e-14)
+
+
+def our_hessian(f: Callable[..., Any], at: Sequence[float]) -> list[list[float]]:
+    return autograd.hessian(lambda *xs: f(OURS, *xs), at)
+
+
+def their_hessian(f: Callable[..., Any], at: Sequence[float]) -> list[list[float]]:
+    inputs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in at]
+    first = torch.autograd.grad(f(TORCH, *inputs), inputs, create_graph=True)
+    rows = [torch.autograd.grad(g, inputs, retain_graph=True, allow_unused=True) for g in first]
+    return [[0.0 if d is None else d.item() for d in row] for row in rows]
+
+
+@pytest.mark.parametrize("at", POINTS[:3], ids=lambda p: ", ".join(f"{v:.3f}" for v in p))
+@pytest.mark.parametrize("f", EXPRESSIONS, ids=lambda f: f.__name__)
+def test_second_derivatives_match_pytorch_create_graph(
+    f: Callable[..., Any], at: tuple[float, ...]
+) -> None:
+    for ours_row, their_row in zip(our_hessian(f, at), their_hessian(f, at), strict=True):
+        assert ours_row == pytest.approx(their_row, rel=1e-9, abs=1e-11)

@@ -1,0 +1,202 @@
+"""autograd.grad and autograd.hessian: gradients as results, and derivatives of derivatives."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+import autograd
+from autograd import Value, grad, hessian, no_grad
+from tests.autograd.test_ops import SECOND, UNARY, Case
+from tests.helpers import central_differences
+
+
+def test_second_and_third_derivative_of_a_cube() -> None:
+    x = Value(2.0, "x")
+    (first,) = grad(x**3, [x], create_graph=True)
+    (second,) = grad(first, [x], create_graph=True)
+    (third,) = grad(second, [x])
+    assert (first.data, second.data, third) == (12.0, 12.0, 6.0)
+
+
+def test_hessian_of_the_worked_example_in_w_b_order() -> None:
+    assert hessian(lambda w, b: (2 * w + b) * (b + 1), [3.0, 4.0]) == [[0.0, 2.0], [2.0, 2.0]]
+
+
+def test_newton_drives_the_worked_example_to_60_in_four_steps() -> None:
+    b = 4.0
+    path = []
+    for _ in range(4):
+        w_, b_ = Value(3.0), Value(b)
+        z = (2 * w_ + b_) * (b_ + 1)
+        (slope,) = grad(z, [b_])
+        b -= (z.data - 60.0) / slope
+        path.append(b)
+    assert path[:3] == pytest.approx([4.666667, 4.6394558, 4.6394102982], abs=1e-6)
+    assert path[3] == pytest.approx(4.639410298049853, rel=1e-15)
+    assert (2 * 3.0 + b) * (b + 1) == pytest.approx(60.0, rel=1e-14)
+
+
+def test_grad_leaves_every_grad_untouched() -> None:
+    w, b = Value(3.0), Value(4.0)
+    w.grad = 7.0
+    z = (2 * w + b) * (b + 1)
+    assert grad(z, [w, b]) == [10.0, 15.0]
+    assert (w.grad, b.grad, z.grad) == (7.0, 0.0, 0.0)
+
+
+def test_float_gradients_are_bitwise_those_of_backward() -> None:
+    x, y, z = xs = [Value(v) for v in (0.3, -1.7, 2.2)]
+    out = autograd.sum([(x * y).tanh() * z.exp(), (y / z).sin() * x, x.relu() * y.sigmoid()])
+    expected = grad(out, xs)
+    out.backward()
+    assert expected == [x.grad for x in xs]
+
+
+def test_grad_with_respect_to_an_intermediate_node() -> None:
+    w, b = Value(3.0), Value(4.0)
+    x = 2 * w + b
+    z = x * (b + 1)
+    assert grad(z, [x]) == [5.0]
+
+
+def test_a_single_value_as_inputs_still_gives_a_list() -> None:
+    x = Value(1.5)
+    assert grad(x * x, x) == [3.0]
+
+
+def test_create_graph_gives_values_leading_back_to_the_inputs() -> None:
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    dx, dy = grad(x * y + x, [x, y], create_graph=True)
+    assert isinstance(dx, Value)
+    assert isinstance(dy, Value)
+    assert (dx.data, dy.data) == (4.0, 2.0)
+    assert grad(dx, [y]) == [1.0]
+
+
+def test_a_constant_gradient_is_a_value_with_create_graph() -> None:
+    x, y = Value(2.0), Value(3.0)
+    dx, dy = grad(x + y, [x, y], create_graph=True)
+    assert (type(dx), dx.data, dy.data) == (Value, 1.0, 1.0)
+    with pytest.raises(ValueError, match="does not depend on inputs"):
+        grad(dx, [x])
+    assert grad(dx, [x], allow_unused=True) == [0.0]
+
+
+def test_create_graph_records_even_inside_no_grad() -> None:
+    x = Value(2.0)
+    y = x**3
+    with no_grad():
+        (first,) = grad(y, [x], create_graph=True)
+    assert grad(first, [x]) == [12.0]
+
+
+def test_unused_input_raises_naming_it_unless_allowed() -> None:
+    x, y = Value(1.0, "x"), Value(2.0, "y")
+    with pytest.raises(ValueError, match=r"inputs\[1\] \(y=2.0\).*allow_unused=True"):
+        grad(x * 3, [x, y])
+    assert grad(x * 3, [x, y], allow_unused=True) == [3.0, 0.0]
+    assert [g.data for g in grad(x * 3, [x, y], create_graph=True, allow_unused=True)] == [
+        3.0,
+        0.0,
+    ]
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_an_undefined_derivative_raises_naming_the_op(create_graph: bool) -> None:
+    x = Value(0.0, "x")
+    undefined = r"sqrt: the derivative is undefined at sqrt\(x=0.0\)"
+    with pytest.raises(ZeroDivisionError, match=undefined):
+        grad(x.sqrt(), [x], create_graph=create_graph)
+
+
+def test_an_overflowing_gradient_raises() -> None:
+    x = Value(5e-324, "x")  # log(x) is finite, its derivative 1/x is not
+    with pytest.raises(OverflowError, match=r"grad: the gradient with respect to inputs\[0\]"):
+        grad(x.log(), [x])
+
+
+def test_bad_arguments_are_type_errors() -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError, match="grad: output must be a Value, got float"):
+        grad(1.0, [x])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"grad: inputs\[1\] must be a Value, got int"):
+        grad(x * 2, [x, 3])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="hessian: f must return a Value, got float"):
+        hessian(lambda a: 2.0, [1.0])
+    with pytest.raises(TypeError, match="hessian: expected a real number, got str"):
+        hessian(lambda a: a * a, ["1"])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize("case", UNARY, ids=str)
+def test_second_derivative_of_each_unary_op_matches_its_closed_form(case: Case) -> None:
+    for (at,) in case.points:
+        assert hessian(case.build, [at]) == [
+            [pytest.approx(SECOND[case.op](at), rel=1e-12, abs=1e-15)]
+        ]
+
+
+def _log_sum_exp_hessian(*xs: float) -> list[list[float]]:
+    top = max(xs)
+    total = math.fsum(math.exp(x - top) for x in xs)
+    p = [math.exp(x - top) / total for x in xs]
+    n = len(xs)
+    return [[(p[i] if i == j else 0.0) - p[i] * p[j] for j in range(n)] for i in range(n)]
+
+
+# Hessians of the ops of several operands, worked out by hand.
+HESSIANS: list[tuple[str, Callable[..., Value], Callable[..., list[list[float]]], list]] = [
+    ("add", lambda x, y: x + y, lambda x, y: [[0, 0], [0, 0]], [(1.0, 2.0)]),
+    ("sub", lambda x, y: x - y, lambda x, y: [[0, 0], [0, 0]], [(1.0, 2.0)]),
+    ("mul", lambda x, y: x * y, lambda x, y: [[0, 1], [1, 0]], [(1.5, -2.0)]),
+    (
+        "div",
+        lambda x, y: x / y,
+        lambda x, y: [[0, -1 / y**2], [-1 / y**2, 2 * x / y**3]],
+        [(1.5, -2.0), (3.0, 0.5)],
+    ),
+    (
+        "pow",
+        lambda x, y: x**y,
+        lambda x, y: [
+            [y * (y - 1) * x ** (y - 2), x ** (y - 1) * (1 + y * math.log(x))],
+            [x ** (y - 1) * (1 + y * math.log(x)), x**y * math.log(x) ** 2],
+        ],
+        [(2.0, 3.0), (0.5, -1.5), (1.7, 0.3)],
+    ),
+    (
+        "leaky_relu",
+        lambda x, s: x.leaky_relu(s),
+        lambda x, s: [[0, 0], [0, 0]] if x > 0 else [[0, 1], [1, 0]],
+        [(1.5, 0.1), (-2.0, 0.2)],
+    ),
+    ("sum", lambda *xs: autograd.sum(xs), lambda *xs: [[0] * 3] * 3, [(1.0, 2.0, 3.0)]),
+    ("logsumexp", lambda *xs: autograd.logsumexp(xs), _log_sum_exp_hessian, [(0.5, -1.0, 2.0)]),
+]
+
+
+@pytest.mark.parametrize(
+    ("op", "build", "expected", "points"), HESSIANS, ids=[h[0] for h in HESSIANS]
+)
+def test_hessian_of_each_op_of_several_operands_matches_its_closed_form(
+    op: str, build: Callable[..., Value], expected: Callable, points: list
+) -> None:
+    for at in points:
+        found = hessian(build, list(at))
+        for row, want in zip(found, expected(*at), strict=True):
+            assert row == pytest.approx(want, rel=1e-12, abs=1e-14)
+
+
+def test_hessian_is_the_numerical_derivative_of_grad() -> None:
+    def f(x: Value, y: Value, z: Value) -> Value:
+        return (x * y).tanh() * z.exp() + (x / z).sin() - y.softplus() * x.swish()
+
+    at = [0.4, -1.3, 0.8]
+    found = hessian(f, at)
+    for i in range(3):
+        row = central_differences(lambda *vs, i=i: grad(f(*vs), list(vs), create_graph=True)[i], at)
+        assert found[i] == pytest.approx(row, rel=1e-6, abs=1e-8)
+    for i in range(3):
+        assert [found[j][i] for j in range(3)] == pytest.approx(found[i], rel=1e-12)
