@@ -122,7 +122,9 @@ class Pow(Function):
 
     @staticmethod
     def local_grads(x: Any, y: Any, out: Any) -> tuple[Any, ...]:
-        dx = 0.0 if float(y) == 0.0 else y * x ** (y - 1)
+        # At y = 0 the formula still gives 0 (and its own derivative in y, x^-1, which a
+        # second derivative needs); only 0^0 needs the constant, its limit.
+        dx = 0.0 if float(y) == 0.0 and float(x) == 0.0 else y * x ** (y - 1)
         dy = out * _log(x) if float(x) > 0.0 else 0.0
         return dx, dy
 

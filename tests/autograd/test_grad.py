@@ -200,3 +200,9 @@ def test_hessian_is_the_numerical_derivative_of_grad() -> None:
         assert found[i] == pytest.approx(row, rel=1e-6, abs=1e-8)
     for i in range(3):
         assert [found[j][i] for j in range(3)] == pytest.approx(found[i], rel=1e-12)
+
+
+def test_pow_keeps_its_second_derivative_at_a_zero_exponent() -> None:
+    # exp(x) ** x = e^(x²): the second derivative is 2 at 0 (PyTorch's pow rule gives 1 there)
+    assert hessian(lambda x: x.exp() ** x, [0.0]) == [[2.0]]
+    assert hessian(lambda x, y: x**y, [3.0, 0.0])[0][1] == pytest.approx(1 / 3, rel=1e-15)
