@@ -12,14 +12,19 @@ from .engine import Function, Operand, Value
 from .functional import grad, hessian, log_softmax, logsumexp, mean, softmax, sum
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
 
 __all__ = [
     "Function",
+    "GradcheckError",
     "Operand",
     "Value",
+    "assert_grads",
     "detect_anomaly",
     "enable_grad",
     "grad",
+    "gradcheck",
+    "gradgradcheck",
     "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
@@ -27,6 +32,7 @@ __all__ = [
     "logsumexp",
     "mean",
     "no_grad",
+    "numerical_grad",
     "softmax",
     "sum",
     "topological_order",

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -12,3 +14,15 @@ def test_readme_python_examples_run() -> None:
     namespace: dict[str, object] = {"__name__": "readme"}
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
+
+
+def test_readme_shows_the_real_assert_grads_failure_message() -> None:
+    from autograd import Value
+    from autograd.testing import GradcheckError, assert_grads
+
+    text = README.read_text(encoding="utf-8")
+    shown = re.search(r"```\n(assert_grads: .*?)```", text, re.DOTALL)
+    assert shown is not None
+    with pytest.raises(GradcheckError) as caught:
+        assert_grads(lambda: (2 * Value(3.0, "w") + Value(4.0, "b")) * 5, {"w": 10, "b": 6})
+    assert str(caught.value) == shown.group(1).rstrip("\n")

@@ -1,0 +1,309 @@
+"""Tools for testing gradients: against central differences, against numbers worked out by hand.
+
+    from autograd.testing import assert_grads, gradcheck
+
+    def test_worked_example():
+        w, b = Value(3.0, "w"), Value(4.0, "b")
+        assert_grads((2 * w + b) * (b + 1), {"w": 10, "b": 15})
+        assert gradcheck(lambda w, b: (2 * w + b) * (b + 1), [3.0, 4.0])
+
+A failure raises ``GradcheckError``, an ``AssertionError`` whose message is a table with one
+row per gradient: what the engine computed, what it was compared with, the errors and a
+verdict, so pytest shows exactly which gradient is wrong and by how much.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .engine import Value, _as_float
+from .functional import _evaluate, grad, hessian
+from .graph import topological_order
+from .modes import no_grad
+
+__all__ = ["GradcheckError", "assert_grads", "gradcheck", "gradgradcheck", "numerical_grad"]
+
+
+class GradcheckError(AssertionError):
+    """A gradient disagrees with its reference; the message is a table of every gradient."""
+
+
+def numerical_grad(
+    f: Callable[..., Value], inputs: Sequence[float], eps: float = 1e-6
+) -> list[float]:
+    """Central differences (f(x + eps) - f(x - eps)) / 2eps of ``f(*values)``, one per input.
+
+    ``f`` is evaluated on fresh Values at the float ``inputs``, without recording a graph.
+    """
+    _check_eps(eps, "numerical_grad")
+
+    def value_at(point: Sequence[float]) -> float:
+        with no_grad():
+            return _evaluate(f, point, "numerical_grad")[1].data
+
+    return _central_differences(value_at, _floats(inputs, "numerical_grad"), eps)
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[float],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check backward's gradients of ``f(*values)`` at ``inputs`` against central differences.
+
+    A gradient passes when |analytic - numeric| <= atol + rtol·|numeric| (PyTorch's rule).
+    Returns True, or raises GradcheckError with a table of every input. At a kink (relu at
+    0, say) the engine's convention and the two-sided difference disagree: the row says so.
+    """
+    _check_eps(eps, "gradcheck")
+    at = _floats(inputs, "gradcheck")
+    names = _input_names(f, len(at))
+    values, out = _evaluate(f, at, "gradcheck")
+    analytic = grad(out, values, allow_unused=True)
+
+    def value_at(point: Sequence[float]) -> float:
+        with no_grad():
+            return _evaluate(f, point, "gradcheck")[1].data
+
+    numeric = _central_differences(value_at, at, eps)
+    rows = [
+        _compare(name, a, n, atol=atol, rtol=rtol)
+        for name, a, n in zip(names, analytic, numeric, strict=True)
+    ]
+    for i, row in enumerate(rows):
+        if not row.passed:
+            row.verdict = _kink_verdict(value_at, at, i, eps, atol, rtol) or row.verdict
+    _raise_if_failed(
+        rows,
+        f"gradcheck: backward() against central differences at {_point(names, at)}",
+        f"eps={eps:g}; pass if |analytic - numeric| <= atol + rtol·|numeric|, "
+        f"atol={atol:g}, rtol={rtol:g}",
+        "numeric",
+    )
+    return True
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Sequence[float],
+    *,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check second derivatives: ``hessian(f, inputs)`` against central differences of the
+    gradients (computed by ``grad``). Returns True or raises GradcheckError, like gradcheck."""
+    _check_eps(eps, "gradgradcheck")
+    at = _floats(inputs, "gradgradcheck")
+    names = _input_names(f, len(at))
+    analytic = hessian(f, at)
+    rows = []
+    for i, name in enumerate(names):
+
+        def gradient_at(point: Sequence[float], i: int = i) -> float:
+            values, out = _evaluate(f, point, "gradgradcheck")
+            return float(grad(out, values, allow_unused=True)[i])
+
+        numeric = _central_differences(gradient_at, at, eps)
+        rows += [
+            _compare(
+                f"∂²/∂{name}²" if other == name else f"∂²/∂{name}∂{other}",
+                a,
+                n,
+                atol=atol,
+                rtol=rtol,
+            )
+            for other, a, n in zip(names, analytic[i], numeric, strict=True)
+        ]
+    _raise_if_failed(
+        rows,
+        f"gradgradcheck: second derivatives against central differences at {_point(names, at)}",
+        f"eps={eps:g}; pass if |analytic - numeric| <= atol + rtol·|numeric|, "
+        f"atol={atol:g}, rtol={rtol:g}",
+        "numeric",
+    )
+    return True
+
+
+def assert_grads(
+    f_or_root: Value | Callable[[], Value],
+    expected: Mapping[str | Value, float],
+    *,
+    rel: float = 1e-6,
+    abs: float = 1e-9,  # pytest.approx's name for it
+) -> None:
+    """Assert the gradients of ``f_or_root`` (a Value, or a function of no arguments that
+    builds one) with respect to the nodes named in ``expected``, by label or as Values.
+
+    A gradient passes when |engine - expected| <= max(rel·|expected|, abs), as in
+    ``pytest.approx``. Every mismatch is listed at once, with a missing or repeated label.
+    Nothing is written to any ``.grad``.
+    """
+    root = f_or_root() if callable(f_or_root) and not isinstance(f_or_root, Value) else f_or_root
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"assert_grads: expected a Value or a function returning one, got {type(root).__name__}"
+        )
+    nodes: dict[str, list[Value]] = {}
+    for node in topological_order(root):
+        if node.label:
+            nodes.setdefault(node.label, []).append(node)
+    found: list[Value] = []
+    rows: list[_Row] = []
+    for key, want in expected.items():
+        want = _as_float(want, "assert_grads")
+        matches = [key] if isinstance(key, Value) else nodes.get(key, [])
+        name = (key.label or "(unlabelled Value)") if isinstance(key, Value) else key
+        if len(matches) == 1:
+            found.append(matches[0])
+            rows.append(_Row(name, math.nan, want, True, ""))
+        else:
+            problem = "no node has this label" if not matches else f"{len(matches)} nodes share it"
+            rows.append(_Row(name, math.nan, want, False, f"MISSING: {problem}"))
+    gradients = iter(grad(root, found, allow_unused=True))
+    for row in rows:
+        if row.passed:
+            engine = float(next(gradients))
+            row.analytic = engine
+            row.passed = math.fabs(engine - row.reference) <= max(
+                rel * math.fabs(row.reference), abs
+            )
+            row.verdict = "ok" if row.passed else "WRONG"
+    _raise_if_failed(
+        rows,
+        f"assert_grads: gradients of {root.op or 'leaf'} ({root.data:.6g}) against the expected",
+        f"pass if |engine - expected| <= max(rel·|expected|, abs), rel={rel:g}, abs={abs:g}",
+        "expected",
+    )
+
+
+# How the checks are computed and reported
+
+
+@dataclass
+class _Row:
+    name: str
+    analytic: float
+    reference: float
+    passed: bool
+    verdict: str
+
+
+def _compare(name: str, analytic: float, numeric: float, *, atol: float, rtol: float) -> _Row:
+    """One gradient against its reference; a failing verdict follows the usual reading of the
+    relative error |a - n| / (|a| + |n|): above 1e-2 wrong, above 1e-4 suspicious."""
+    analytic = float(analytic)
+    passed = math.fabs(analytic - numeric) <= atol + rtol * math.fabs(numeric)
+    relative = _relative_error(analytic, numeric)
+    if passed:
+        verdict = "ok"
+    elif relative > 1e-2:
+        verdict = "WRONG"
+    elif relative > 1e-4:
+        verdict = "SUSPICIOUS"
+    else:
+        verdict = "OFF (beyond tolerance)"
+    return _Row(name, analytic, numeric, passed, verdict)
+
+
+def _relative_error(a: float, b: float) -> float:
+    scale = math.fabs(a) + math.fabs(b)
+    return 0.0 if scale == 0.0 else math.fabs(a - b) / scale
+
+
+def _kink_verdict(
+    value_at: Callable[[Sequence[float]], float],
+    at: list[float],
+    i: int,
+    eps: float,
+    atol: float,
+    rtol: float,
+) -> str | None:
+    """Say so when the one-sided slopes at input ``i`` differ: ``f`` has a kink there, where
+    a central difference averages the two slopes and the engine takes one convention."""
+    here = value_at(at)
+    left = (here - value_at(_moved(at, i, -eps))) / eps
+    right = (value_at(_moved(at, i, eps)) - here) / eps
+    if math.fabs(left - right) <= atol + rtol * max(math.fabs(left), math.fabs(right)):
+        return None
+    return f"KINK: slope {left:.4g} from the left, {right:.4g} from the right"
+
+
+def _raise_if_failed(rows: list[_Row], title: str, rule: str, reference: str) -> None:
+    failed = sum(not row.passed for row in rows)
+    if not failed:
+        return
+    header = ["gradient", "engine" if reference == "expected" else "analytic", reference]
+    header += ["abs error", "rel error", "verdict"]
+    table = [header]
+    for row in rows:
+        known = not math.isnan(row.analytic)
+        table.append(
+            [
+                row.name,
+                f"{row.analytic:.10g}" if known else "-",
+                f"{row.reference:.10g}",
+                f"{math.fabs(row.analytic - row.reference):.3g}" if known else "-",
+                f"{_relative_error(row.analytic, row.reference):.3g}" if known else "-",
+                row.verdict,
+            ]
+        )
+    widths = [max(len(line[c]) for line in table) for c in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
+    summary = f"{failed} of {len(rows)} gradients failed ({rule})"
+    raise GradcheckError("\n".join([title, summary, "", *lines]))
+
+
+def _central_differences(
+    value_at: Callable[[Sequence[float]], float], at: list[float], eps: float
+) -> list[float]:
+    return [
+        (value_at(_moved(at, i, eps)) - value_at(_moved(at, i, -eps))) / (2 * eps)
+        for i in range(len(at))
+    ]
+
+
+def _moved(at: list[float], i: int, step: float) -> list[float]:
+    return [*at[:i], at[i] + step, *at[i + 1 :]]
+
+
+def _floats(inputs: Sequence[float], where: str) -> list[float]:
+    if isinstance(inputs, (int, float, Value)) or not isinstance(inputs, Sequence):
+        raise TypeError(
+            f"{where}: inputs must be a sequence of numbers, got {type(inputs).__name__}"
+        )
+    return [_as_float(x, where) for x in inputs]
+
+
+def _check_eps(eps: float, where: str) -> None:
+    if not _as_float(eps, where) > 0.0:
+        raise ValueError(f"{where}: eps must be positive, got {eps!r}")
+
+
+def _input_names(f: Callable[..., Value], count: int) -> list[str]:
+    """The parameter names of ``f`` for table rows (``w``, ``b``), else ``x[0]``, ``x[1]``..."""
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    positional = [
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(positional) == count:
+        return positional
+    return [f"x[{i}]" for i in range(count)]
+
+
+def _point(names: list[str], at: list[float]) -> str:
+    return ", ".join(f"{name}={x:g}" for name, x in zip(names, at, strict=True))

@@ -1,0 +1,188 @@
+"""autograd.testing: numerical_grad, gradcheck, gradgradcheck and assert_grads, including
+what their failure messages say."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+from autograd import Function, Value
+from autograd.testing import (
+    GradcheckError,
+    assert_grads,
+    gradcheck,
+    gradgradcheck,
+    numerical_grad,
+)
+
+
+def z_example(w: Value, b: Value) -> Value:
+    return (2 * w + b) * (b + 1)
+
+
+class WrongCube(Function):
+    """x³ with a deliberately wrong derivative: 2x² instead of 3x²."""
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return x**3
+
+    @staticmethod
+    def local_grads(x: float, out: float) -> tuple[float]:
+        return (2 * x**2,)
+
+
+class FlatExp(Function):
+    """e^x whose rule calls math.exp, which turns a Value into a float and loses its graph:
+    right first derivatives, wrong second ones."""
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.exp(x)
+
+    @staticmethod
+    def local_grads(x: float, out: float) -> tuple[float]:
+        return (math.exp(x),)
+
+
+def test_numerical_grad_of_the_worked_example() -> None:
+    assert numerical_grad(z_example, [3.0, 4.0]) == pytest.approx([10.0, 15.0], rel=1e-8)
+
+
+def test_numerical_grad_is_exact_for_a_linear_function_to_rounding() -> None:
+    assert numerical_grad(lambda x, y: 3 * x - y, [1.0, 2.0], eps=0.5) == [3.0, -1.0]
+
+
+def test_gradcheck_passes_on_the_worked_example() -> None:
+    assert gradcheck(z_example, [3.0, 4.0]) is True
+
+
+def test_gradcheck_catches_a_wrong_derivative_with_a_table() -> None:
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x, y: WrongCube.apply(x) * y, [2.0, 1.5])
+    message = str(caught.value)
+    assert isinstance(caught.value, AssertionError)
+    assert message.splitlines()[0] == (
+        "gradcheck: backward() against central differences at x=2, y=1.5"
+    )
+    assert "1 of 2 gradients failed" in message
+    header, x_row, y_row = message.splitlines()[3:6]
+    assert header.split() == [
+        *("gradient", "analytic", "numeric", "abs", "error", "rel", "error", "verdict")
+    ]
+    assert x_row.split() == ["x", "12", "18", "6", "0.2", "WRONG"]
+    assert y_row.split()[0] == "y"
+    assert y_row.split()[-1] == "ok"
+
+
+def test_gradcheck_reports_the_relu_kink_instead_of_hiding_it() -> None:
+    with pytest.raises(GradcheckError, match="KINK: slope 0 from the left, 1 from the right"):
+        gradcheck(lambda x: x.relu(), [0.0])
+    assert gradcheck(lambda x: x.relu(), [0.5])
+
+
+def test_gradcheck_names_rows_by_position_when_f_takes_varargs() -> None:
+    with pytest.raises(GradcheckError, match=r"x\[0\]=2, x\[1\]=1"):
+        gradcheck(lambda *xs: WrongCube.apply(xs[0]) + xs[1], [2.0, 1.0])
+
+
+def test_gradcheck_tolerances_decide_the_verdict() -> None:
+    def f(x: Value) -> Value:
+        return (x * 1e4).sin()  # curvature large enough that eps=1e-3 is visibly off
+
+    with pytest.raises(GradcheckError):
+        gradcheck(f, [0.3], eps=1e-3)
+    assert gradcheck(f, [0.3], eps=1e-3, atol=1e4, rtol=1.0)
+
+
+def test_gradcheck_of_an_unused_input_is_zero() -> None:
+    assert gradcheck(lambda x, y: x * x, [1.0, 5.0])
+
+
+def test_gradgradcheck_passes_on_a_mix_of_ops() -> None:
+    assert gradgradcheck(z_example, [3.0, 4.0])
+
+    def f(x: Value, y: Value) -> Value:
+        return (x * y).tanh() + (x / y).log() * y.sigmoid() + x**y - y.swish() * x.softplus()
+
+    assert gradgradcheck(f, [1.3, 0.7])
+
+
+def test_gradgradcheck_catches_a_rule_that_loses_its_graph() -> None:
+    assert gradcheck(lambda x: FlatExp.apply(x), [1.0])  # first derivatives are right
+    with pytest.raises(GradcheckError, match=r"∂²/∂x²\s+0\s+2.718281828.*WRONG"):
+        gradgradcheck(lambda x: FlatExp.apply(x), [1.0])
+
+
+def test_assert_grads_accepts_the_hand_computed_gradients() -> None:
+    w, b = Value(3.0, "w"), Value(4.0, "b")
+    x = 2 * w + b
+    x.label = "x"
+    y = b + 1
+    y.label = "y"
+    z = x * y
+    assert_grads(z, {"w": 10, "b": 15, "x": 5, "y": 10})
+    assert (w.grad, b.grad) == (0.0, 0.0)
+
+
+def test_assert_grads_takes_a_function_building_the_graph() -> None:
+    assert_grads(lambda: z_example(Value(3.0, "w"), Value(4.0, "b")), {"w": 10, "b": 15})
+
+
+def test_assert_grads_takes_values_as_keys() -> None:
+    w, b = Value(3.0), Value(4.0)
+    assert_grads(z_example(w, b), {w: 10.0, b: 15.0})
+
+
+def test_assert_grads_lists_every_mismatch_at_once() -> None:
+    w, b = Value(3.0, "w"), Value(4.0, "b")
+    with pytest.raises(GradcheckError) as caught:
+        assert_grads(z_example(w, b), {"w": 11, "b": 14, "q": 1})
+    lines = str(caught.value).splitlines()
+    assert lines[1].startswith("3 of 3 gradients failed")
+    rows = {line.split()[0]: line for line in lines[4:]}
+    assert rows["w"].split() == ["w", "10", "11", "1", "0.0476", "WRONG"]
+    assert rows["b"].split()[-1] == "WRONG"
+    assert rows["q"].endswith("MISSING: no node has this label")
+
+
+def test_assert_grads_refuses_an_ambiguous_label() -> None:
+    a, b = Value(1.0, "a"), Value(2.0, "a")
+    with pytest.raises(GradcheckError, match="MISSING: 2 nodes share it"):
+        assert_grads(a * b, {"a": 2.0})
+
+
+def test_assert_grads_tolerances_work_like_pytest_approx() -> None:
+    w = Value(3.0, "w")
+    assert_grads(w * 10, {"w": 10.0 + 1e-6}, rel=1e-6)
+    with pytest.raises(GradcheckError):
+        assert_grads(w * 10, {"w": 10.0 + 1e-4}, rel=1e-6)
+    assert_grads(w * 1e-12, {"w": 0.0}, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: gradcheck(z_example, 3.0), TypeError, "gradcheck: inputs must be a sequence"),
+        (lambda: gradcheck(z_example, [3.0, "4"]), TypeError, "gradcheck: expected a real"),
+        (lambda: gradcheck(lambda x: 2.0, [1.0]), TypeError, "gradcheck: f must return a Value"),
+        (
+            lambda: numerical_grad(z_example, [3.0, 4.0], eps=0.0),
+            ValueError,
+            "eps must be positive",
+        ),
+        (lambda: assert_grads(3.0, {"w": 1.0}), TypeError, "assert_grads: expected a Value"),
+        (
+            lambda: assert_grads(Value(1.0, "w"), {"w": "1"}),
+            TypeError,
+            "assert_grads: expected a real",
+        ),
+    ],
+)
+def test_bad_arguments_get_clear_errors(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()
