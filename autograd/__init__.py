@@ -13,14 +13,26 @@ from .functional import grad, hessian, log_softmax, logsumexp, mean, softmax, su
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
+from .viz import (
+    GraphvizNotFoundError,
+    backward_steps,
+    draw_graph,
+    save_backward_steps,
+    save_graph,
+    to_dot,
+    to_text,
+)
 
 __all__ = [
     "Function",
     "GradcheckError",
+    "GraphvizNotFoundError",
     "Operand",
     "Value",
     "assert_grads",
+    "backward_steps",
     "detect_anomaly",
+    "draw_graph",
     "enable_grad",
     "grad",
     "gradcheck",
@@ -33,7 +45,11 @@ __all__ = [
     "mean",
     "no_grad",
     "numerical_grad",
+    "save_backward_steps",
+    "save_graph",
     "softmax",
     "sum",
+    "to_dot",
+    "to_text",
     "topological_order",
 ]

@@ -26,3 +26,16 @@ def test_readme_shows_the_real_assert_grads_failure_message() -> None:
     with pytest.raises(GradcheckError) as caught:
         assert_grads(lambda: (2 * Value(3.0, "w") + Value(4.0, "b")) * 5, {"w": 10, "b": 6})
     assert str(caught.value) == shown.group(1).rstrip("\n")
+
+
+def test_readme_shows_the_real_text_listing() -> None:
+    from autograd import Value, to_text
+
+    shown = re.search(r"```\n(%0 = leaf.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    assert shown is not None
+    w, b = Value(3.0, "w"), Value(4.0, "b")
+    x, y = 2 * w + b, b + 1
+    z = x * y
+    x.label, y.label, z.label = "x", "y", "z"
+    z.backward()
+    assert to_text(z) == shown.group(1).rstrip("\n")

@@ -1,0 +1,490 @@
+"""Drawings of computation graphs: DOT source, Graphviz drawings and files, backprop frames,
+and a plain-text listing that needs no Graphviz at all.
+
+One box per Value (its label, data and grad) and one small node per operation, with edges
+in operand order. Colours say what a node is: an input, a constant, a trainable parameter
+(named through ``names=``, e.g. ``model.named_parameters()``), an intermediate, the output.
+Nodes are numbered by their topological index, never by ``id()``: the same graph always
+gives byte-identical DOT and text.
+
+``to_dot`` and ``to_text`` are pure Python. ``draw_graph`` needs the ``graphviz`` package
+(``pip install valuegrad[viz]``); rendering it (``save_graph``, notebook display) also needs
+the Graphviz ``dot`` program.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .engine import Value
+from .functional import _backpropagate
+from .graph import topological_order
+
+__all__ = [
+    "GraphvizNotFoundError",
+    "backward_steps",
+    "draw_graph",
+    "save_backward_steps",
+    "save_graph",
+    "to_dot",
+    "to_text",
+]
+
+FORMATS = ("png", "svg", "pdf")
+COLOURS = {
+    "input": "#cfe2f3",
+    "constant": "#eeeeee",
+    "parameter": "#fce5cd",
+    "intermediate": "#ffffff",
+    "output": "#d9ead3",
+}
+HIGHLIGHT = "#cc0000"
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+_ORDERED = {"sub", "div", "pow"}  # ops whose edges are labelled with the operand position
+_INSTALL = (
+    "Rendering needs the Graphviz program `dot`, which was not found on PATH. Install it "
+    "with one of:\n"
+    "    apt-get install graphviz     (Debian, Ubuntu)\n"
+    "    brew install graphviz        (macOS)\n"
+    "    conda install graphviz       (conda)\n"
+    "    winget install graphviz      (Windows)\n"
+    "autograd.to_dot() and autograd.to_text() work without it."
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """The Graphviz ``dot`` program is missing, so a drawing cannot be rendered."""
+
+
+Names = Mapping[str, Value] | Mapping[Value, str] | Iterable[tuple[str, Value]]
+
+
+@dataclass(frozen=True)
+class _Options:
+    rankdir: str
+    show_data: bool
+    show_grad: bool
+    number_format: str
+    collapse: str | None
+    max_nodes: int
+
+
+def _options(
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    number_format: str = ".4g",
+    collapse: str | None = None,
+    max_nodes: int = 2000,
+) -> _Options:
+    if rankdir not in ("LR", "TB"):
+        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if collapse not in (None, "neuron"):
+        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
+    if type(max_nodes) is not int or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+    try:
+        format(1.5, number_format)
+    except (TypeError, ValueError):
+        raise ValueError(f"number_format is not a float format: {number_format!r}") from None
+    return _Options(rankdir, show_data, show_grad, number_format, collapse, max_nodes)
+
+
+def to_dot(
+    root: Value,
+    *,
+    names: Names | None = None,
+    highlight: Value | None = None,
+    **options: Any,
+) -> str:
+    """The DOT source of ``root``'s graph.
+
+    Options: ``rankdir`` ("LR" or "TB"), ``show_data``, ``show_grad``, ``number_format``
+    (".4g"), ``names`` (dotted parameter names, grouped into nested clusters),
+    ``collapse="neuron"`` (one box per neuron), ``max_nodes`` (2,000: a bigger graph raises
+    ValueError), ``highlight`` (a node drawn with a red border).
+    """
+    return _dot(root, _options(**options), _parameter_names(names), None, highlight)
+
+
+def to_text(root: Value, *, number_format: str = ".4g", show_grad: bool = True) -> str:
+    """One line per node in topological order, in the spirit of JAX's ``make_jaxpr``::
+
+    %0 = leaf                          data=3   grad=10  # w
+    %2 = mul(%1, %0)                   data=6   grad=5
+    """
+    _options(number_format=number_format)
+    order = _order(root, "to_text")
+    index = {node: i for i, node in enumerate(order)}
+    rows = []
+    for i, node in enumerate(order):
+        if node.parents:
+            call = f"{node.op}({', '.join(f'%{index[p]}' for p in node.parents)})"
+        else:
+            call = "leaf"
+        cells = [f"%{i} = {call}", f"data={format(node.data, number_format)}"]
+        if show_grad:
+            cells.append(f"grad={format(node.grad, number_format)}")
+        cells.append(f"# {node.label}" if node.label else "")
+        rows.append(cells)
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def draw_graph(root: Value, *, names: Names | None = None, **options: Any) -> Any:
+    """``root``'s graph as a ``graphviz.Digraph``: shown inline in Jupyter, rendered with
+    ``.pipe()``/``.render()``. Takes the options of ``to_dot``."""
+    return _digraph(to_dot(root, names=names, **options))
+
+
+def save_graph(
+    root: Value, path: str | Path, *, names: Names | None = None, **options: Any
+) -> Path:
+    """Render ``root``'s graph to ``path``; the format comes from its suffix (.png, .svg, .pdf).
+    Returns the path written."""
+    path = Path(path)
+    fmt = _format_of(path)
+    source = to_dot(root, names=names, **options)
+    path.write_bytes(_digraph(source).pipe(format=fmt))
+    return path
+
+
+def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> list[Any]:
+    """One drawing per step of the backward pass, in the order ``backward()`` uses: frame k
+    shows the gradients known after k + 1 nodes (those not yet known as "?") and highlights
+    the node whose gradient was just completed. The first frame has only the output's
+    gradient; the last has them all. No ``.grad`` is changed."""
+    return [_digraph(source) for source in _frames(root, names, options)]
+
+
+def save_backward_steps(
+    root: Value,
+    folder: str | Path,
+    format: str = "png",  # graphviz's own name for it
+    *,
+    names: Names | None = None,
+    **options: Any,
+) -> list[Path]:
+    """Write the frames of ``backward_steps`` to ``folder`` as step_01.png, step_02.png, …
+    (created if needed) and return their paths in order."""
+    fmt = _format_of(Path(f"frame.{format}"))
+    folder = Path(folder)
+    sources = _frames(root, names, options)
+    folder.mkdir(parents=True, exist_ok=True)
+    digits = len(str(len(sources)))
+    paths = []
+    for k, source in enumerate(sources, start=1):
+        path = folder / f"step_{k:0{digits}d}.{fmt}"
+        path.write_bytes(_digraph(source).pipe(format=fmt))
+        paths.append(path)
+    return paths
+
+
+# Building the DOT source
+
+
+def _frames(root: Value, names: Names | None, options: Mapping[str, Any]) -> list[str]:
+    opts = _options(**options)
+    parameters = _parameter_names(names)
+    order = _order(root, "backward_steps")
+    grads = _backpropagate(root, on_values=False)
+    known: dict[Value, float] = {}
+    frames = []
+    for node in reversed(order):  # a node's gradient is complete once its consumers are done
+        known[node] = grads.get(node, 0.0)
+        frames.append(_dot(root, opts, parameters, dict(known), node))
+    return frames
+
+
+def _order(root: object, where: str) -> list[Value]:
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: expected a Value, got {type(root).__name__}")
+    return topological_order(root)
+
+
+def _parameter_names(names: Names | None) -> dict[Value, str]:
+    """``names`` as node -> dotted name, from a mapping either way round or (name, Value) pairs."""
+    if names is None:
+        return {}
+    pairs = names.items() if isinstance(names, Mapping) else names
+    found: dict[Value, str] = {}
+    for a, b in pairs:
+        name, value = (a, b) if isinstance(b, Value) else (b, a)
+        if not isinstance(value, Value) or not isinstance(name, str):
+            raise TypeError(f"names: expected (str, Value) pairs, got ({a!r}, {b!r})")
+        found[value] = name
+    return found
+
+
+def _group_of(name: str) -> str:
+    """The neuron a parameter belongs to: its name without the last part."""
+    return name.rpartition(".")[0]
+
+
+def _owners(order: list[Value], parameters: dict[Value, str]) -> dict[Value, str]:
+    """The cluster each node is drawn in: a parameter's group; an op fed by a parameter
+    joins that parameter's group; a one-operand op joins its operand's; any other op joins
+    what its operands' groups have in common."""
+    owners: dict[Value, str] = {}
+    for node in order:
+        if not node.parents:
+            if node in parameters:
+                owners[node] = _group_of(parameters[node])
+            continue
+        fed = next((p for p in node.parents if p in parameters), None)
+        if fed is not None:
+            owners[node] = owners[fed]
+            continue
+        groups = [owners.get(p, "") for p in node.parents]
+        common = groups[0] if len(groups) == 1 else _common_prefix(groups)
+        if common:
+            owners[node] = common
+    return owners
+
+
+def _common_prefix(groups: list[str]) -> str:
+    parts = [g.split(".") if g else [] for g in groups]
+    common = []
+    for column in zip(*parts, strict=False):
+        if any(c != column[0] for c in column):
+            break
+        common.append(column[0])
+    return ".".join(common)
+
+
+def _clusters_of(group: str) -> list[str]:
+    """The nested clusters a group is drawn in: each prefix ending in an index (``layers.0``,
+    ``layers.0.neurons.3``), and the group itself."""
+    parts = group.split(".")
+    prefixes = [".".join(parts[: i + 1]) for i, part in enumerate(parts) if part.isdigit()]
+    if group not in prefixes:
+        prefixes.append(group)
+    return prefixes
+
+
+def _dot(
+    root: Value,
+    opts: _Options,
+    parameters: dict[Value, str],
+    known: dict[Value, float] | None,
+    highlight: Value | None,
+) -> str:
+    order = _order(root, "to_dot")
+    index = {node: i for i, node in enumerate(order)}
+    owners = _owners(order, parameters) if parameters else {}
+    boxes: dict[Value, str] = {}  # collapsed node -> its neuron (drawn as one box)
+    if opts.collapse == "neuron":
+        groups = {_group_of(name) for name in parameters.values()}
+        boxes = {node: group for node, group in owners.items() if group in groups}
+    drawn = len(order) - len(boxes) + len(set(boxes.values()))
+    if drawn > opts.max_nodes:
+        raise ValueError(
+            f"draw_graph: the graph has {drawn} nodes, more than max_nodes={opts.max_nodes}; "
+            "pass collapse='neuron' (with names=model.named_parameters()) to draw each neuron "
+            "as one box, or a larger max_nodes="
+        )
+
+    def node_id(node: Value) -> str:
+        return _box_id(boxes[node]) if node in boxes else f"n{index[node]}"
+
+    def number(x: float) -> str:
+        return format(x, opts.number_format)
+
+    def grad_of(node: Value) -> str:
+        if known is None:
+            return number(node.grad)
+        return number(known[node]) if node in known else "?"
+
+    lines: dict[str, list[str]] = {}  # cluster ("" for the top level) -> its node lines
+    edges: list[str] = []
+    for node in order:
+        if node in boxes:
+            continue
+        i = index[node]
+        # a parameter shows the last part of its name; its cluster shows the rest
+        name = parameters[node].rpartition(".")[2] if node in parameters else node.label
+        fields = [_escape(name)] if name else []
+        if opts.show_data:
+            fields.append(f"data {number(node.data)}")
+        if opts.show_grad:
+            fields.append(f"grad {grad_of(node)}")
+        role = _role(node, root, parameters)
+        style = f'fillcolor="{COLOURS[role]}"'
+        if node is highlight:
+            style += f' color="{HIGHLIGHT}" penwidth=3'
+        label = "{" + " | ".join(fields or [" "]) + "}"
+        lines.setdefault(owners.get(node, ""), []).append(f'n{i} [label="{label}" {style}]')
+        if node.parents:
+            symbol = _SYMBOLS.get(node.op, node.op)
+            lines.setdefault(owners.get(node, ""), []).append(
+                f'n{i}op [label="{_escape(symbol)}" shape=circle width=0.3 margin=0.02]'
+            )
+            edges.append(f"n{i}op -> n{i}")
+            ordered = node.op in _ORDERED
+            for position, parent in enumerate(node.parents):
+                attrs = f' [label="{position}"]' if ordered else ""
+                edges.append(f"{node_id(parent)} -> n{i}op{attrs}")
+    if boxes:
+        _collapsed_boxes(order, boxes, node_id, number, grad_of, lines, edges)
+
+    body = [
+        f"graph [rankdir={opts.rankdir} fontname=Helvetica]",
+        'node [shape=record style=filled fontname=Helvetica fontsize=11 fillcolor="#ffffff"]',
+        "edge [fontname=Helvetica fontsize=9]",
+    ]
+    body += lines.pop("", [])
+    body += _cluster_lines(lines)
+    body += edges
+    return "digraph {\n" + "".join(f"\t{line}\n" for line in body) + "}\n"
+
+
+def _collapsed_boxes(
+    order: list[Value],
+    boxes: dict[Value, str],
+    node_id: Callable[[Value], str],
+    number: Callable[[float], str],
+    grad_of: Callable[[Value], str],
+    lines: dict[str, list[str]],
+    edges: list[str],
+) -> None:
+    """Draw each collapsed neuron as one box showing its output (its last node in
+    topological order), with one edge from each outside node that feeds it."""
+    outputs: dict[str, Value] = {}
+    fed: dict[str, list[str]] = {}
+    for node in order:
+        group = boxes.get(node)
+        if group is None:
+            continue
+        outputs[group] = node
+        sources = fed.setdefault(group, [])
+        for parent in node.parents:
+            source = node_id(parent)
+            if boxes.get(parent) != group and source not in sources:
+                sources.append(source)
+    for group, out in outputs.items():
+        box = _box_id(group)
+        label = f"{{{_escape(group)} | out {number(out.data)} | grad {grad_of(out)}}}"
+        lines.setdefault(_group_parent(group), []).append(
+            f'{box} [label="{label}" fillcolor="{COLOURS["parameter"]}" style="filled,bold"]'
+        )
+        edges.extend(f"{source} -> {box}" for source in fed[group])
+
+
+def _box_id(group: str) -> str:
+    return "box_" + re.sub(r"[^0-9A-Za-z]", "_", group)
+
+
+def _group_parent(name: str) -> str:
+    clusters = _clusters_of(name)
+    return clusters[-2] if len(clusters) > 1 else ""
+
+
+def _cluster_lines(lines: dict[str, list[str]]) -> list[str]:
+    """Nested ``subgraph cluster_…`` blocks for the dotted groups, in sorted order."""
+    tree: dict[str, list[str]] = {}
+    for group in lines:
+        for cluster in _clusters_of(group):
+            tree.setdefault(cluster, [])
+    members: dict[str, list[str]] = {c: [] for c in tree}
+    for group, node_lines in lines.items():
+        members[_clusters_of(group)[-1]].extend(node_lines)
+    children: dict[str, list[str]] = {c: [] for c in tree}
+    tops = []
+    for cluster in tree:
+        enclosing = _clusters_of(cluster)[:-1]
+        (children[enclosing[-1]] if enclosing else tops).append(cluster)
+
+    def emit(cluster: str, depth: int) -> list[str]:
+        pad = "\t" * depth
+        out = [f'{pad}subgraph "cluster_{cluster}" {{', f'{pad}\tlabel="{_escape(cluster)}"']
+        out += [f"{pad}\t{line}" for line in members[cluster]]
+        for child in sorted(children[cluster], key=_natural):
+            out += emit(child, depth + 1)
+        return [*out, f"{pad}}}"]
+
+    result: list[str] = []
+    for top in sorted(tops, key=_natural):
+        result += emit(top, 0)
+    return result
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key putting layers.2 before layers.10."""
+    return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in name.split(".")]
+
+
+def _role(node: Value, root: Value, parameters: Mapping[Value, str]) -> str:
+    if node is root:
+        return "output"
+    if node.parents:
+        return "intermediate"
+    if node in parameters:
+        return "parameter"
+    return "input" if node.label else "constant"
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a DOT record label."""
+    return re.sub(r'([\\{}|<>"])', r"\\\1", text)
+
+
+# Rendering through the graphviz package
+
+
+def _format_of(path: Path) -> str:
+    fmt = path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise ValueError(
+            f"save_graph: cannot tell the format from {path.name!r}; use a .png, .svg or "
+            ".pdf file name"
+        )
+    return fmt
+
+
+def _graphviz() -> Any:
+    try:
+        import graphviz
+    except ImportError:
+        raise ModuleNotFoundError(
+            "Drawing graphs needs the graphviz Python package: pip install valuegrad[viz] "
+            "(autograd.to_dot() and autograd.to_text() work without it)",
+            name="graphviz",
+        ) from None
+    return graphviz
+
+
+def _digraph(source: str) -> Any:
+    """A ``graphviz.Digraph`` holding exactly ``source``."""
+    body = [line + "\n" for line in source.splitlines()[1:-1]]
+    return _drawing_class()(body=body)
+
+
+@cache
+def _drawing_class() -> type:
+    """A subclass of ``graphviz.Digraph`` whose rendering turns graphviz's
+    ExecutableNotFound into GraphvizNotFoundError, with the commands that install ``dot``."""
+    graphviz = _graphviz()
+
+    def guarded(method_name: str) -> Any:
+        method = getattr(graphviz.Digraph, method_name)
+
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except graphviz.ExecutableNotFound as error:
+                raise GraphvizNotFoundError(_INSTALL) from error
+
+        call.__name__ = method_name
+        call.__doc__ = method.__doc__
+        return call
+
+    methods = ("pipe", "render", "view", "_repr_mimebundle_")
+    return type("Drawing", (graphviz.Digraph,), {name: guarded(name) for name in methods})

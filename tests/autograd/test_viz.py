@@ -1,0 +1,274 @@
+"""Graph drawings: DOT, text listings, rendered files, backprop frames, clusters, errors."""
+
+from __future__ import annotations
+
+import re
+import sys
+import xml.etree.ElementTree as ET
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+import autograd
+from autograd import Value, viz
+from autograd import sum as value_sum
+
+
+def z_example() -> tuple[Value, Value, Value]:
+    """The worked example with every node labelled, after backward()."""
+    w, b = Value(3.0, "w"), Value(4.0, "b")
+    x = 2 * w + b
+    y = b + 1
+    z = x * y
+    x.label, y.label, z.label = "x", "y", "z"
+    z.backward()
+    return w, b, z
+
+
+def mlp_graph(sizes: list[int]) -> tuple[Value, list[tuple[str, Value]]]:
+    """A ReLU MLP's output on one input, built by hand, with named_parameters()-style names."""
+    names: list[tuple[str, Value]] = []
+    inputs = [Value(0.1 * (i + 1), f"x{i}") for i in range(sizes[0])]
+    for layer, (nin, nout) in enumerate(pairwise(sizes)):
+        outputs = []
+        for n in range(nout):
+            weights = [Value(0.01 * (k + n + 1)) for k in range(nin)]
+            bias = Value(0.0)
+            prefix = f"layers.{layer}.neurons.{n}"
+            names += [(f"{prefix}.w{k}", w) for k, w in enumerate(weights)]
+            names.append((f"{prefix}.b", bias))
+            act = value_sum([bias, *[w * x for w, x in zip(weights, inputs, strict=True)]])
+            outputs.append(act.relu() if layer < len(sizes) - 2 else act)
+        inputs = outputs
+    return (inputs[0] - 1.0) ** 2, names
+
+
+def node_count(dot: str) -> int:
+    return len(re.findall(r"^\s*(?:n\d+|box_\w+) \[label=", dot, re.MULTILINE))
+
+
+def test_dot_of_the_worked_example_shows_every_label_value_and_gradient() -> None:
+    _, _, z = z_example()
+    dot = autograd.to_dot(z)
+    for label in ("w", "b", "x", "y", "z"):
+        assert re.search(rf'label="\{{{label} \|', dot)
+    for data, grad in [(3, 10), (4, 15), (10, 5), (5, 10), (50, 1)]:
+        assert f"data {data} | grad {grad}" in dot
+    assert dot == autograd.to_dot(z)
+
+
+def test_text_listing_of_the_worked_example() -> None:
+    _, _, z = z_example()
+    assert autograd.to_text(z) == "\n".join(
+        [
+            "%0 = leaf         data=2   grad=15",
+            "%1 = leaf         data=3   grad=10  # w",
+            "%2 = mul(%0, %1)  data=6   grad=5",
+            "%3 = leaf         data=4   grad=15  # b",
+            "%4 = add(%2, %3)  data=10  grad=5   # x",
+            "%5 = leaf         data=1   grad=10",
+            "%6 = add(%3, %5)  data=5   grad=10  # y",
+            "%7 = mul(%4, %6)  data=50  grad=1   # z",
+        ]
+    )
+    assert autograd.to_text(z, show_grad=False).splitlines()[7] == "%7 = mul(%4, %6)  data=50  # z"
+
+
+def test_same_graph_built_twice_gives_identical_dot_and_text() -> None:
+    first, second = z_example()[2], z_example()[2]
+    assert autograd.to_dot(first) == autograd.to_dot(second)
+    assert autograd.to_text(first) == autograd.to_text(second)
+
+
+def test_edges_follow_operand_order_and_are_numbered_where_order_matters() -> None:
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    dot = autograd.to_dot(a - b)
+    assert dot.index('n0 -> n2op [label="0"]') < dot.index('n1 -> n2op [label="1"]')
+    assert 'label="1"]' not in autograd.to_dot(a + b)
+    for op in ("/", "**"):
+        assert 'n1 -> n2op [label="1"]' in autograd.to_dot(eval(f"a {op} b"))
+
+
+def test_colours_say_each_nodes_role() -> None:
+    w, x = Value(0.5), Value(2.0, "x")
+    out = w * x + 1
+    dot = autograd.to_dot(out, names={"w": w})
+    colour = viz.COLOURS
+    assert f'n0 [label="{{w | data 0.5 | grad 0}}" fillcolor="{colour["parameter"]}"]' in dot
+    assert f'n1 [label="{{x | data 2 | grad 0}}" fillcolor="{colour["input"]}"]' in dot
+    assert f'n3 [label="{{data 1 | grad 0}}" fillcolor="{colour["constant"]}"]' in dot
+    assert f'n2 [label="{{data 1 | grad 0}}" fillcolor="{colour["intermediate"]}"]' in dot
+    assert f'n4 [label="{{data 2 | grad 0}}" fillcolor="{colour["output"]}"]' in dot
+
+
+def test_options_change_direction_fields_and_number_format() -> None:
+    _, _, z = z_example()
+    dot = autograd.to_dot(z, rankdir="TB", show_grad=False, number_format=".2f")
+    assert "rankdir=TB" in dot
+    assert "{z | data 50.00}" in dot
+    assert "grad" not in dot
+    assert "{z | grad 1}" in autograd.to_dot(z, show_data=False)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"rankdir": "RL"}, "rankdir must be 'LR' or 'TB'"),
+        ({"collapse": "layer"}, "collapse must be None or 'neuron'"),
+        ({"number_format": "%d"}, "number_format is not a float format"),
+        ({"max_nodes": 0}, "max_nodes must be a positive int"),
+    ],
+)
+def test_bad_options_are_value_errors(options: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        autograd.to_dot(Value(1.0), **options)
+
+
+def test_a_non_value_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="to_dot: expected a Value, got float"):
+        autograd.to_dot(1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="to_text: expected a Value, got int"):
+        autograd.to_text(3)  # type: ignore[arg-type]
+
+
+def test_labels_are_escaped_for_dot() -> None:
+    dot = autograd.to_dot(Value(1.0, 'a|b{c}"d'))
+    assert r"a\|b\{c\}\"d" in dot
+
+
+def test_save_graph_writes_a_real_png_svg_and_pdf(tmp_path: Path) -> None:
+    _, _, z = z_example()
+    png = autograd.save_graph(z, tmp_path / "z.png")
+    assert png == tmp_path / "z.png"
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.stat().st_size > 5_000
+    svg = autograd.save_graph(z, str(tmp_path / "z.svg"))
+    texts = {el.text for el in ET.parse(svg).iter() if el.text}
+    assert {"w", "b", "x", "y", "z", "data 50", "grad 15"} <= texts
+    pdf = autograd.save_graph(z, tmp_path / "z.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["z.pdf", "z.png", "z.svg"]
+
+
+def test_save_graph_refuses_an_unknown_suffix(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"use a .png, .svg or .pdf file name"):
+        autograd.save_graph(Value(1.0), tmp_path / "z.gif")
+
+
+def test_draw_graph_is_a_digraph_with_the_same_source() -> None:
+    graphviz = pytest.importorskip("graphviz")
+    _, _, z = z_example()
+    drawing = autograd.draw_graph(z)
+    assert isinstance(drawing, graphviz.Digraph)
+    assert drawing.source == autograd.to_dot(z)
+    assert "image/svg+xml" in drawing._repr_mimebundle_(include=["image/svg+xml"])
+
+
+def test_backward_steps_fill_in_gradients_in_backward_order() -> None:
+    w, b = Value(3.0, "w"), Value(4.0, "b")
+    z = (2 * w + b) * (b + 1)
+    frames = autograd.backward_steps(z)
+    order = autograd.topological_order(z)
+    assert len(frames) == len(order)
+    assert frames[0].source.count("grad ?") == len(order) - 1
+    assert "{data 50 | grad 1}" in frames[0].source
+    assert [f.source.count("grad ?") for f in frames] == list(range(len(order) - 1, -1, -1))
+    assert (w.grad, b.grad) == (0.0, 0.0)  # frames never touch .grad
+    z.backward()
+    last = order[0]  # the last gradient completed is the first node in topological order
+    assert frames[-1].source == autograd.to_dot(z, highlight=last)
+
+
+def test_each_frame_highlights_the_node_just_completed() -> None:
+    _, _, z = z_example()
+    frames = autograd.backward_steps(z)
+    highlighted = [re.search(r"^\t(n\d+) .*penwidth=3", f.source, re.MULTILINE) for f in frames]
+    assert [m.group(1) for m in highlighted] == [f"n{i}" for i in range(7, -1, -1)]
+
+
+def test_save_backward_steps_writes_numbered_frames(tmp_path: Path) -> None:
+    _, _, z = z_example()
+    paths = autograd.save_backward_steps(z, tmp_path / "frames", format="svg")
+    assert [p.name for p in paths] == [f"step_{k}.svg" for k in range(1, 9)]
+    assert all(ET.parse(p).getroot().tag.endswith("svg") for p in paths)
+
+
+def test_dotted_names_group_nodes_into_nested_clusters() -> None:
+    out, names = mlp_graph([2, 3, 1])
+    dot = autograd.to_dot(out, names=names)
+    for cluster in ("layers.0", "layers.0.neurons.2", "layers.1", "layers.1.neurons.0"):
+        assert f'subgraph "cluster_{cluster}" {{' in dot
+    inner = dot[dot.index('subgraph "cluster_layers.0.neurons.1"') :].split("\t}\n", 1)[0]
+    assert "{w0 | data 0.02 | grad 0}" in inner
+    assert "{b | data 0 | grad 0}" in inner
+    assert autograd.to_dot(out, names=dict(names)) == dot  # a mapping works like the pairs
+
+
+def test_collapsing_neurons_shrinks_an_mlp_drawing_tenfold() -> None:
+    out, names = mlp_graph([2, 16, 16, 1])
+    full = autograd.to_dot(out, names=names)
+    collapsed = autograd.to_dot(out, names=names, collapse="neuron")
+    assert node_count(full) >= 10 * node_count(collapsed)
+    assert node_count(collapsed) == 33 + 2 + 4  # 33 neurons, 2 inputs, (out - 1) ** 2
+    assert 'box_layers_1_neurons_15 [label="{layers.1.neurons.15 | out' in collapsed
+    assert "x0 | data 0.1" in collapsed
+
+
+def test_a_big_graph_raises_suggesting_collapse_or_max_nodes() -> None:
+    out, names = mlp_graph([2, 16, 16, 1])
+    with pytest.raises(ValueError, match=r"more than max_nodes=100; pass collapse='neuron'"):
+        autograd.to_dot(out, names=names, max_nodes=100)
+    assert autograd.to_dot(out, names=names, max_nodes=100, collapse="neuron")
+
+
+def test_a_graph_of_ten_thousand_nodes_needs_max_nodes_raised() -> None:
+    x = Value(1.0)
+    for _ in range(5_000):
+        x = x * 1.0
+    with pytest.raises(ValueError, match="the graph has 10001 nodes"):
+        autograd.to_dot(x)
+    assert autograd.to_dot(x, max_nodes=20_000).count("->") == 15_000
+
+
+def test_without_dot_rendering_says_how_to_install_graphviz(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    _, _, z = z_example()
+    drawing = autograd.draw_graph(z)  # building the drawing needs no `dot`
+    assert drawing.source == autograd.to_dot(z)
+    for render in (
+        lambda: autograd.save_graph(z, tmp_path / "z.png"),
+        lambda: drawing._repr_mimebundle_(include=["image/svg+xml"]),
+        lambda: autograd.save_backward_steps(z, tmp_path / "frames"),
+    ):
+        with pytest.raises(autograd.GraphvizNotFoundError) as caught:
+            render()
+        message = str(caught.value)
+        for command in ("apt-get install graphviz", "brew install graphviz", "winget install"):
+            assert command in message
+        assert "to_dot() and autograd.to_text() work without it" in message
+    assert not (tmp_path / "z.png").exists()
+
+
+def test_without_the_graphviz_package_the_error_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    viz._drawing_class.cache_clear()
+    monkeypatch.setitem(sys.modules, "graphviz", None)
+    try:
+        _, _, z = z_example()
+        with pytest.raises(ModuleNotFoundError, match=r"pip install valuegrad\[viz\]"):
+            autograd.draw_graph(z)
+        assert autograd.to_dot(z)
+        assert autograd.to_text(z)
+    finally:
+        viz._drawing_class.cache_clear()
+
+
+def test_a_gradient_value_can_be_drawn() -> None:
+    x = Value(2.0, "x")
+    (dx,) = autograd.grad(x**3, [x], create_graph=True)
+    assert "{x | data 2" in autograd.to_dot(dx)
+    assert autograd.to_text(dx).splitlines()[-1].startswith("%")
