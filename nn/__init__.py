@@ -1,0 +1,49 @@
+"""valuegrad's nn: neurons, layers and MLPs on top of autograd, with losses, optimizers,
+a training loop, data sets and the worked reference cases.
+
+>>> import nn
+>>> model = nn.MLP(2, [4, 1], seed=0)
+>>> len(model.parameters()), [name for name, _ in model.named_parameters()][:3]
+(17, ['layers.0.neurons.0.w0', 'layers.0.neurons.0.w1', 'layers.0.neurons.0.b'])
+"""
+
+from . import datasets, init, losses, optim
+from .layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron
+from .losses import (
+    binary_cross_entropy,
+    cross_entropy,
+    hinge,
+    l1_penalty,
+    l2_penalty,
+    mae,
+    mse,
+)
+from .module import Module
+from .optim import SGD, Adam, Optimizer
+from .train import History, accuracy, fit
+
+__all__ = [
+    "ACTIVATIONS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Dropout",
+    "History",
+    "Layer",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "accuracy",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "datasets",
+    "fit",
+    "hinge",
+    "init",
+    "l1_penalty",
+    "l2_penalty",
+    "losses",
+    "mae",
+    "mse",
+    "optim",
+]

@@ -1,0 +1,150 @@
+"""``fit``: the training loop, for full-batch, mini-batch and stochastic gradient descent."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from autograd import Value, no_grad
+
+from .module import Module
+from .optim import Optimizer
+
+Loss = Callable[[list, list], Value]
+
+
+@dataclass
+class History:
+    """Per-epoch numbers from ``fit``: training loss and metric, and the same on the
+    validation data when given; ``stopped_early`` says whether early stopping ended it."""
+
+    loss: list[float] = field(default_factory=list)
+    metric: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_metric: list[float] = field(default_factory=list)
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
+    """The fraction classified right. Several outputs are class scores (the largest wins);
+    one output is a score or logit: > 0 means the label 1, anything else the other label
+    (0 or -1)."""
+    right = 0
+    for p, t in zip(predictions, targets, strict=True):
+        outputs = [float(v) for v in p] if isinstance(p, (list, tuple)) else [float(p)]
+        if len(outputs) > 1:
+            right += max(range(len(outputs)), key=outputs.__getitem__) == t
+        else:
+            right += (outputs[0] > 0) == (t == 1)
+    return right / len(targets)
+
+
+def fit(
+    model: Module,
+    data: tuple[Sequence, Sequence],
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    val_data: tuple[Sequence, Sequence] | None = None,
+    early_stopping: int | None = None,
+    progress: bool = True,
+    *,
+    metric: Callable[[list, Sequence], float] | None = accuracy,
+    penalty: Callable[[Module], Value] | None = None,
+    seed: int | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` passes over ``data = (X, y)`` and return the History.
+
+    Each step: forward on a batch, ``loss(predictions, targets)`` (+ ``penalty(model)``),
+    zero_grad, backward, ``optimizer.step()``. ``batch_size=None`` is full-batch gradient
+    descent, 1 stochastic, k mini-batch (shuffled each epoch with ``seed``).
+    ``early_stopping=n`` stops when the validation loss has not improved for n epochs and
+    puts back the best parameters. ``metric`` (accuracy by default; None for regression)
+    is recorded each epoch: on the training batches as they were predicted, and on
+    ``val_data`` after the epoch. ``progress`` shows a tqdm bar.
+    """
+    X, y = data
+    if len(X) != len(y) or not X:
+        raise ValueError(f"fit: need as many targets as inputs, at least one: {len(X)}, {len(y)}")
+    if type(epochs) is not int or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
+    if early_stopping is not None and val_data is None:
+        raise ValueError("fit: early_stopping needs val_data to watch")
+    rng = random.Random(seed)
+    size = batch_size or len(X)
+    history = History()
+    best: tuple[float, dict[str, float]] | None = None
+    waited = 0
+    bar = _progress(epochs, progress)
+    order = list(range(len(X)))
+    for _ in bar:
+        model.train()
+        if size < len(X):
+            rng.shuffle(order)
+        total, right = 0.0, 0.0
+        for start in range(0, len(X), size):
+            batch = order[start : start + size]
+            predictions = [model(X[i]) for i in batch]
+            targets = [y[i] for i in batch]
+            value = loss(predictions, targets)
+            if penalty is not None:
+                value = value + penalty(model)
+            optimizer.zero_grad()
+            value.backward()
+            optimizer.step()
+            total += value.data * len(batch)
+            if metric is not None:  # on the batch as it was predicted, before the step
+                right += metric(predictions, targets) * len(batch)
+        history.loss.append(total / len(X))
+        if metric is not None:
+            history.metric.append(right / len(X))
+        if val_data is not None:
+            val_loss, val_metric = _evaluate(model, val_data, loss, metric)
+            history.val_loss.append(val_loss)
+            if metric is not None:
+                history.val_metric.append(val_metric)
+        if hasattr(bar, "set_postfix"):
+            bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
+        if early_stopping is not None:
+            if best is None or history.val_loss[-1] < best[0]:
+                best, waited = (history.val_loss[-1], model.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= early_stopping:
+                    history.stopped_early = True
+                    break
+    if best is not None:
+        model.load_state_dict(best[1])
+    model.train()
+    return history
+
+
+def _evaluate(
+    model: Module, data: tuple[Sequence, Sequence], loss: Loss, metric: Callable | None
+) -> tuple[float, float]:
+    """The loss and metric on ``data``, in eval mode and without recording a graph."""
+    X, y = data
+    model.eval()
+    with no_grad():
+        predictions = [model(x) for x in X]
+        value = loss(predictions, list(y)).data
+        score = metric(predictions, list(y)) if metric is not None else float("nan")
+    model.train()
+    return value, score
+
+
+def _progress(epochs: int, show: bool) -> Any:
+    if not show:
+        return range(epochs)
+    from tqdm.auto import tqdm
+
+    return tqdm(range(epochs), desc="epochs", unit="epoch", leave=False)
