@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 .PHONY: demo test setup system-deps clean
 
 demo: setup
-	$(BIN)/python -m autograd
+	$(BIN)/python -m nn.demo --out demo-output
 
 test: setup
 	$(BIN)/ruff check .
@@ -20,7 +20,7 @@ setup: system-deps $(VENV)/.installed
 # Reinstalled whenever the package metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[viz,test]"
+	$(BIN)/python -m pip install --quiet -e ".[viz,plot,test]"
 	touch $@
 
 # Graphviz's `dot` program renders the graph drawings. Installed here when we are root on a
