@@ -39,12 +39,18 @@ def numerical_grad(
     ``f`` is evaluated on fresh Values at the float ``inputs``, without recording a graph.
     """
     _check_eps(eps, "numerical_grad")
+    value_at = _value_function(f, "numerical_grad")
+    return _central_differences(value_at, _floats(inputs, "numerical_grad"), eps)
+
+
+def _value_function(f: Callable[..., Value], where: str) -> Callable[[Sequence[float]], float]:
+    """``f`` as a function of floats to a float, evaluated without recording a graph."""
 
     def value_at(point: Sequence[float]) -> float:
         with no_grad():
-            return _evaluate(f, point, "numerical_grad")[1].data
+            return _evaluate(f, point, where)[1].data
 
-    return _central_differences(value_at, _floats(inputs, "numerical_grad"), eps)
+    return value_at
 
 
 def gradcheck(
@@ -66,11 +72,7 @@ def gradcheck(
     names = _input_names(f, len(at))
     values, out = _evaluate(f, at, "gradcheck")
     analytic = grad(out, values, allow_unused=True)
-
-    def value_at(point: Sequence[float]) -> float:
-        with no_grad():
-            return _evaluate(f, point, "gradcheck")[1].data
-
+    value_at = _value_function(f, "gradcheck")
     numeric = _central_differences(value_at, at, eps)
     rows = [
         _compare(name, a, n, atol=atol, rtol=rtol)

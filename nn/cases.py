@@ -17,7 +17,7 @@ from . import datasets
 from .layers import MLP, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mae, mse
 from .optim import SGD, Adam
-from .train import History, accuracy, fit
+from .train import History, _progress, accuracy, fit
 
 # a. The single-weight perceptron
 
@@ -269,7 +269,7 @@ def two_moons(
     model = model or moons_model(seed)
     optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
     losses, accuracies = [], []
-    for _ in _steps(steps, progress, "two moons"):
+    for _ in _progress(steps, progress, "two moons"):
         loss, acc = moons_loss(model, X, y)
         optimizer.zero_grad()
         loss.backward()
@@ -322,11 +322,3 @@ def handwritten_digits(
             scores = [s.data for s in model(x)]
             confusion[label][max(range(10), key=scores.__getitem__)] += 1
     return Digits(model, history, history.val_metric[-1], confusion)
-
-
-def _steps(n: int, progress: bool, desc: str) -> Any:
-    if not progress:
-        return range(n)
-    from tqdm.auto import tqdm
-
-    return tqdm(range(n), desc=desc, leave=False)

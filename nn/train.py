@@ -142,9 +142,10 @@ def _evaluate(
     return value, score
 
 
-def _progress(epochs: int, show: bool) -> Any:
+def _progress(n: int, show: bool, desc: str = "epochs") -> Any:
+    """range(n), with a tqdm progress bar when ``show``."""
     if not show:
-        return range(epochs)
+        return range(n)
     from tqdm.auto import tqdm
 
-    return tqdm(range(epochs), desc="epochs", unit="epoch", leave=False)
+    return tqdm(range(n), desc=desc, leave=False)
