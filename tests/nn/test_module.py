@@ -108,3 +108,14 @@ def test_a_custom_module_finds_values_modules_and_lists() -> None:
 
     names = [name for name, _ in Net().named_parameters()]
     assert names == ["scale", "blocks.0.w0", "blocks.0.b", "blocks.1.w0", "blocks.1.b"]
+
+
+def test_named_parameters_drive_the_graph_drawings_clusters() -> None:
+    import autograd
+
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = nn.hinge([model([0.5, -0.2])], [1])
+    full = autograd.to_dot(loss, names=model.named_parameters())
+    collapsed = autograd.to_dot(loss, names=model.named_parameters(), collapse="neuron")
+    assert 'subgraph "cluster_layers.1.neurons.15" {' in full
+    assert full.count(" [label=") >= 10 * collapsed.count(" [label=")
