@@ -42,7 +42,8 @@ def _size(n: object, what: str) -> int:
 
 
 class Neuron(Module):
-    """activation(w · x + b): ``nin`` weights drawn by ``init`` and a bias starting at 0."""
+    """activation(w · x + b): ``nin`` weights drawn by ``init`` and a bias starting at 0.
+    ``nout`` is the width of the layer the neuron belongs to, which "xavier" scales by."""
 
     def __init__(
         self,
