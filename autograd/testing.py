@@ -84,8 +84,7 @@ def gradcheck(
     _raise_if_failed(
         rows,
         f"gradcheck: backward() against central differences at {_point(names, at)}",
-        f"eps={eps:g}; pass if |analytic - numeric| <= atol + rtol·|numeric|, "
-        f"atol={atol:g}, rtol={rtol:g}",
+        _tolerance_rule(eps, atol, rtol),
         "numeric",
     )
     return True
@@ -126,8 +125,7 @@ def gradgradcheck(
     _raise_if_failed(
         rows,
         f"gradgradcheck: second derivatives against central differences at {_point(names, at)}",
-        f"eps={eps:g}; pass if |analytic - numeric| <= atol + rtol·|numeric|, "
-        f"atol={atol:g}, rtol={rtol:g}",
+        _tolerance_rule(eps, atol, rtol),
         "numeric",
     )
     return True
@@ -212,6 +210,14 @@ def _compare(name: str, analytic: float, numeric: float, *, atol: float, rtol: f
     else:
         verdict = "OFF (beyond tolerance)"
     return _Row(name, analytic, numeric, passed, verdict)
+
+
+def _tolerance_rule(eps: float, atol: float, rtol: float) -> str:
+    """How gradcheck and gradgradcheck decide, for their failure messages."""
+    return (
+        f"eps={eps:g}; pass if |analytic - numeric| <= atol + rtol·|numeric|, "
+        f"atol={atol:g}, rtol={rtol:g}"
+    )
 
 
 def _relative_error(a: float, b: float) -> float:
