@@ -28,27 +28,32 @@ def test_second_derivatives_equal_central_differences_of_the_gradient(case: Case
 
 
 def _torch_ops() -> dict[str, Any]:
+    """The Expression ops in PyTorch, from test_torch's namespace (imported only when torch is)."""
     import torch
 
-    functional = torch.nn.functional
+    from tests.autograd.test_torch import TORCH
+
     ops: dict[str, Any] = dict(OPS)
+    elementwise = [
+        "exp",
+        "log",
+        "sqrt",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "leaky_relu",
+        "softplus",
+        "swish",
+        "sin",
+        "cos",
+    ]
+    ops.update({name: getattr(TORCH, name) for name in elementwise})
     ops.update(
-        exp=torch.exp,
-        log=torch.log,
-        sqrt=torch.sqrt,
-        tanh=torch.tanh,
-        sigmoid=torch.sigmoid,
-        relu=torch.relu,
-        leaky_relu=lambda x, slope: functional.leaky_relu(x, slope),
-        softplus=functional.softplus,
-        swish=functional.silu,
-        sin=torch.sin,
-        cos=torch.cos,
-        sum=lambda *xs: torch.stack(xs).sum(),
-        mean=lambda *xs: torch.stack(xs).mean(),
-        logsumexp=lambda *xs: torch.logsumexp(torch.stack(xs), 0),
-        softmax=lambda *xs: torch.softmax(torch.stack(xs), 0)[0],
-        log_softmax=lambda *xs: torch.log_softmax(torch.stack(xs), 0)[-1],
+        sum=lambda *xs: TORCH.sum(xs),
+        mean=lambda *xs: TORCH.mean(xs),
+        logsumexp=lambda *xs: TORCH.logsumexp(xs),
+        softmax=lambda *xs: TORCH.softmax(xs)[0],
+        log_softmax=lambda *xs: TORCH.log_softmax(xs)[-1],
     )
     ops["pow"] = lambda x, y: x**y if isinstance(x, torch.Tensor) else torch.pow(x, y)
     return ops
