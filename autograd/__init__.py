@@ -9,7 +9,7 @@
 """
 
 from .engine import Function, Operand, Value
-from .functional import grad, hessian, log_softmax, logsumexp, mean, softmax, sum
+from .functional import grad, hessian, linear, log_softmax, logsumexp, mean, softmax, sum
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
@@ -40,6 +40,7 @@ __all__ = [
     "hessian",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "linear",
     "log_softmax",
     "logsumexp",
     "mean",

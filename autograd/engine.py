@@ -22,6 +22,7 @@ import reprlib
 from collections.abc import Sequence
 from math import isfinite, isnan
 from numbers import Real
+from operator import attrgetter
 from typing import Any, ClassVar, Union
 
 from .graph import topological_order
@@ -81,8 +82,10 @@ class Function:
     @classmethod
     def apply(cls, *operands: Operand) -> Value:
         """Apply the op to Values (numbers become constant leaves) and record it in the graph."""
-        values = tuple(_operand(x, cls.name) for x in operands)
-        out = cls.forward(*[v.data for v in values])
+        values = operands
+        if set(map(type, operands)) != _JUST_VALUES:  # checked in C: most calls take Values
+            values = tuple(_operand(x, cls.name) for x in operands)
+        out = cls.forward(*map(_data, values))
         if type(out) is not float:
             if not isinstance(out, Real):
                 raise TypeError(
@@ -269,6 +272,8 @@ class Value:
 
 
 _new = object.__new__
+_data = attrgetter("data")
+_JUST_VALUES = {Value}
 
 
 def _record(fn: type[Function], data: float, parents: tuple[Value, ...]) -> Value:
@@ -379,7 +384,7 @@ def _local_grads(
             elif len(parents) == 1:
                 local = node._fn.local_grads(parents[0].data, out=node.data)
             else:
-                local = node._fn.local_grads(*[p.data for p in parents], out=node.data)
+                local = node._fn.local_grads(*map(_data, parents), out=node.data)
             inner.append(node)
             partials.append(local)
     except _UNDEFINED as error:

@@ -1,9 +1,9 @@
-"""Functions of many Values (``sum``, ``mean``, ``logsumexp``, ``softmax``, ``log_softmax``)
-and of whole graphs (``grad``, ``hessian``).
+"""Functions of many Values (``sum``, ``mean``, ``linear``, ``logsumexp``, ``softmax``,
+``log_softmax``) and of whole graphs (``grad``, ``hessian``).
 
 The first group accepts any iterable of Values and real numbers (numbers become constant
-leaves). ``sum`` and ``logsumexp`` are single nodes, so a sum of 100,000 terms is one node
-with 100,000 parents, not a 100,000-deep chain.
+leaves). ``sum``, ``linear`` and ``logsumexp`` are single nodes, so a sum of 100,000 terms
+is one node with 100,000 parents, not a 100,000-deep chain.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .engine import (
 )
 from .graph import topological_order
 from .modes import enable_grad
-from .ops import LogSumExp, Sum
+from .ops import Linear, LogSumExp, Sum
 
 
 def _values(values: Iterable[Operand], op: str) -> list[Value]:
@@ -50,6 +50,20 @@ def mean(values: Iterable[Operand]) -> Value:
     """The arithmetic mean: ``sum(values) / n``."""
     operands = _nonempty(values, "mean")
     return Sum.apply(*operands) / len(operands)
+
+
+def linear(
+    inputs: Sequence[Operand], weights: Sequence[Operand], bias: Operand = 0.0
+) -> Value:  # like torch.nn.functional.linear with one output
+    """bias + Σ wᵢ·xᵢ as one node (a neuron before its activation): the same numbers as the
+    chain of * and + it replaces, with a fifth of the nodes, so the graph is faster to build
+    and to backpropagate."""
+    if len(inputs) != len(weights):
+        raise ValueError(f"linear: {len(inputs)} inputs but {len(weights)} weights")
+    operands = [bias]
+    for w, x in zip(weights, inputs, strict=True):
+        operands += (w, x)
+    return Linear.apply(*operands)  # which makes numbers constant leaves
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:

@@ -332,3 +332,21 @@ class LogSumExp(Function):
     @staticmethod
     def local_grads(*xs: Any, out: Any) -> tuple[Any, ...]:
         return tuple(_exp(x - out) for x in xs)
+
+
+class Linear(Function):
+    """b + w₁·x₁ + w₂·x₂ + … + wₙ·xₙ, a neuron's weighted sum as one node, from the operands
+    (b, w₁, x₁, …, wₙ, xₙ); added left to right, as micrograd's neuron adds.
+    ∂/∂b = 1,  ∂/∂wᵢ = xᵢ,  ∂/∂xᵢ = wᵢ"""
+
+    @staticmethod
+    def forward(b: float, *pairs: float) -> float:
+        for w, x in zip(pairs[::2], pairs[1::2], strict=True):
+            b += w * x
+        return b
+
+    @staticmethod
+    def local_grads(b: Any, *pairs: Any, out: Any) -> list[Any]:
+        grads = [1.0, *pairs]
+        grads[1::2], grads[2::2] = pairs[1::2], pairs[::2]  # each weight gets its x, each x its w
+        return grads

@@ -30,7 +30,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .engine import Value
-from .functional import log_softmax, logsumexp, mean, softmax
+from .functional import linear, log_softmax, logsumexp, mean, softmax
 from .functional import sum as value_sum
 from .graph import topological_order
 
@@ -56,6 +56,7 @@ OPS: Mapping[str, Callable[..., Any]] = {
     "sin": Value.sin,
     "cos": Value.cos,
     "sum": lambda *xs: value_sum(xs),
+    "linear": lambda b, *pairs: linear(pairs[1::2], pairs[::2], b),  # args: b, w0, x0, w1, x1…
     "mean": lambda *xs: mean(xs),
     "logsumexp": lambda *xs: logsumexp(xs),
     "softmax": lambda *xs: softmax(xs)[0],
@@ -177,6 +178,9 @@ def _real(depth: int, n_inputs: int) -> st.SearchStrategy[Expression]:
             several.map(lambda args, op=op: Expression(op, tuple(args)))
             for op in ("sum", "mean", "logsumexp", "softmax", "log_softmax")
         ],
+        st.tuples(operand, st.lists(st.tuples(real, operand), min_size=1, max_size=3)).map(
+            lambda parts: Expression("linear", (parts[0], *[a for pair in parts[1] for a in pair]))
+        ),
     ]
     if depth >= 2:  # ops whose operand must be positive: one level goes into making it so
         positive = _positive(depth - 1, n_inputs)

@@ -67,10 +67,8 @@ class Neuron(Module):
     def forward(self, x: Input) -> Value:
         if len(x) != len(self.w):
             raise ValueError(f"Neuron: expected {len(self.w)} inputs, got {len(x)}")
-        # One sum node: b + w0·x0 + w1·x1 + …, added in that order (as micrograd does).
-        return self._act(
-            autograd.sum([self.b, *[wi * xi for wi, xi in zip(self.w, x, strict=True)]])
-        )
+        # One node, b + w0·x0 + w1·x1 + …, added in that order (as micrograd does).
+        return self._act(autograd.linear(x, self.w, self.b))
 
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
         for i, w in enumerate(self.w):
@@ -101,6 +99,8 @@ class Layer(Module):
         ]
 
     def forward(self, x: Input) -> list[Value]:
+        # Numbers become leaves once here, not once per neuron: one x0 feeds every neuron.
+        x = [xi if type(xi) is Value else Value(xi) for xi in x]
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:

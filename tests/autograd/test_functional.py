@@ -130,3 +130,47 @@ def test_functions_accept_generators() -> None:
     xs = [Value(x) for x in POINT]
     assert autograd.mean(x for x in xs).data == 0.3125
     assert len(autograd.softmax(x for x in xs)) == 4
+
+
+def test_linear_is_one_node_reading_bias_then_each_weight_and_its_input() -> None:
+    b, w0, x0, w1, x1 = (Value(v) for v in (0.5, 2.0, -1.5, 0.25, 3.0))
+    out = autograd.linear([x0, x1], [w0, w1], b)
+    assert (out.op, out.parents) == ("linear", (b, w0, x0, w1, x1))
+    assert out.data == (0.5 + 2.0 * -1.5) + 0.25 * 3.0
+
+
+def test_linear_adds_in_the_order_of_the_chain_it_replaces() -> None:
+    # 1e16 swallows the small terms unless they are added first, as b + w0·x0 + w1·x1 does
+    ws, xs = [1.0, 1.0, 1e16, -1e16], [0.1, 0.2, 1.0, 1.0]
+    chain = 0.3
+    for w, x in zip(ws, xs, strict=True):
+        chain = chain + w * x
+    assert autograd.linear(xs, ws, 0.3).data == chain
+
+
+def test_linear_gradients_are_the_inputs_for_weights_and_the_weights_for_inputs() -> None:
+    value, grads = engine_gradients(
+        lambda b, w0, x0, w1, x1: autograd.linear([x0, x1], [w0, w1], b),
+        [0.5, 2.0, -1.5, 0.25, 3.0],
+    )
+    assert value == -1.75
+    assert grads == [1.0, -1.5, 2.0, 3.0, 0.25]
+    expected = central_differences(
+        lambda b, w0, x0, w1, x1: autograd.linear([x0, x1], [w0, w1], b),
+        [0.5, 2.0, -1.5, 0.25, 3.0],
+    )
+    assert grads == pytest.approx(expected, rel=1e-9)
+
+
+def test_linear_takes_numbers_as_constants_and_defaults_the_bias_to_zero() -> None:
+    x = Value(2.0)
+    out = autograd.linear([x, 4.0], [3.0, 0.5])
+    out.backward()
+    assert (out.data, x.grad, out.parents[0].data) == (8.0, 3.0, 0.0)
+
+
+def test_linear_with_unequal_lengths_or_a_non_number_raises_naming_linear() -> None:
+    with pytest.raises(ValueError, match=r"linear: 2 inputs but 1 weights"):
+        autograd.linear([1.0, 2.0], [Value(1.0)])
+    with pytest.raises(TypeError, match=r"linear: expected a Value or a real number, got str"):
+        autograd.linear(["a"], [Value(1.0)])

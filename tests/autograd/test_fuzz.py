@@ -50,6 +50,7 @@ def _torch_ops() -> dict[str, Any]:
     ops.update({name: getattr(TORCH, name) for name in elementwise})
     ops.update(
         sum=lambda *xs: TORCH.sum(xs),
+        linear=lambda b, *pairs: TORCH.linear(pairs[1::2], pairs[::2], b),
         mean=lambda *xs: TORCH.mean(xs),
         logsumexp=lambda *xs: TORCH.logsumexp(xs),
         softmax=lambda *xs: TORCH.softmax(xs)[0],

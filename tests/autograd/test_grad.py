@@ -173,6 +173,18 @@ HESSIANS: list[tuple[str, Callable[..., Value], Callable[..., list[list[float]]]
         [(1.5, 0.1), (-2.0, 0.2)],
     ),
     ("sum", lambda *xs: autograd.sum(xs), lambda *xs: [[0] * 3] * 3, [(1.0, 2.0, 3.0)]),
+    (
+        "linear",  # operands b, w0, x0, w1, x1: only ∂²/∂wᵢ∂xᵢ = 1
+        lambda b, w0, x0, w1, x1: autograd.linear([x0, x1], [w0, w1], b),
+        lambda *_: [
+            [0, 0, 0, 0, 0],
+            [0, 0, 1, 0, 0],
+            [0, 1, 0, 0, 0],
+            [0, 0, 0, 0, 1],
+            [0, 0, 0, 1, 0],
+        ],
+        [(0.5, 2.0, -1.5, 0.25, 3.0)],
+    ),
     ("logsumexp", lambda *xs: autograd.logsumexp(xs), _log_sum_exp_hessian, [(0.5, -1.0, 2.0)]),
 ]
 

@@ -22,8 +22,13 @@ torch = pytest.importorskip(
 F = torch.nn.functional
 
 
+def tensor(x: Any) -> Any:
+    """A tensor as it is; a number as a float64 constant."""
+    return x if isinstance(x, torch.Tensor) else torch.tensor(float(x), dtype=torch.float64)
+
+
 def stack(xs: Sequence[Any]) -> Any:
-    return torch.stack(list(xs))
+    return torch.stack([tensor(x) for x in xs])
 
 
 OURS = SimpleNamespace(
@@ -39,6 +44,7 @@ OURS = SimpleNamespace(
     sin=Value.sin,
     cos=Value.cos,
     sum=autograd.sum,
+    linear=autograd.linear,
     mean=autograd.mean,
     logsumexp=autograd.logsumexp,
     softmax=autograd.softmax,
@@ -57,6 +63,7 @@ TORCH = SimpleNamespace(
     sin=torch.sin,
     cos=torch.cos,
     sum=lambda xs: stack(xs).sum(),
+    linear=lambda xs, ws, b: F.linear(stack(xs), stack(ws), tensor(b)),
     mean=lambda xs: stack(xs).mean(),
     logsumexp=lambda xs: torch.logsumexp(stack(xs), 0),
     softmax=lambda xs: list(torch.softmax(stack(xs), 0)),
@@ -85,11 +92,14 @@ def activations(lib: SimpleNamespace, x: Any, y: Any, z: Any) -> Any:
 
 
 def reductions(lib: SimpleNamespace, x: Any, y: Any, z: Any) -> Any:
-    """sum, mean, logsumexp, softmax, log_softmax."""
+    """sum, linear, mean, logsumexp, softmax, log_softmax."""
     terms = [x * y, y - z, z * x, x + 1]
     probs = lib.softmax(terms)
     logs = lib.log_softmax([x, y, z])
-    return lib.sum(terms) * lib.mean(probs[:3]) + lib.logsumexp(terms) - logs[1] + probs[0] * z
+    neuron = lib.linear([x, y, z], [y * z, x - 1, z], x * x)
+    return (
+        lib.sum(terms) * lib.mean(probs[:3]) + lib.logsumexp(terms) - logs[1] + probs[0] * z
+    ) * neuron
 
 
 def network(lib: SimpleNamespace, x: Any, y: Any, z: Any) -> Any:

@@ -114,8 +114,9 @@ def test_named_parameters_drive_the_graph_drawings_clusters() -> None:
     import autograd
 
     model = nn.MLP(2, [16, 16, 1], seed=0)
-    loss = nn.hinge([model([0.5, -0.2])], [1])
-    full = autograd.to_dot(loss, names=model.named_parameters())
-    collapsed = autograd.to_dot(loss, names=model.named_parameters(), collapse="neuron")
+    (out,) = model([0.5, -0.2])
+    full = autograd.to_dot(out, names=model.named_parameters())
+    collapsed = autograd.to_dot(out, names=model.named_parameters(), collapse="neuron")
     assert 'subgraph "cluster_layers.1.neurons.15" {' in full
+    # each neuron's weights, its linear node and its activation become one box
     assert full.count(" [label=") >= 10 * collapsed.count(" [label=")
