@@ -1,11 +1,13 @@
 # Two commands do everything on a fresh machine (see README.md):
 #   make demo   set up, then run the main job
 #   make test   set up, then run every test and the linter
+#   make bench  set up (with PyTorch), then measure against micrograd and PyTorch
+#   make notebooks  set up, then re-execute every notebook in place (outputs committed)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test setup system-deps clean
+.PHONY: demo test bench notebooks setup system-deps clean
 
 demo: setup
 	$(BIN)/python -m nn.demo --out demo-output
@@ -15,12 +17,21 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# Writes its table into benchmarks/README.md; takes several minutes.
+bench: setup
+	$(BIN)/python -m pip install --quiet torch==2.13.0 || echo "warning: no PyTorch: its rows are skipped"
+	$(BIN)/python -m benchmarks --write benchmarks/README.md
+
+notebooks: setup
+	$(BIN)/jupyter execute --inplace --timeout=120 --NotebookClient.record_timing=False \
+		notebooks/*.ipynb
+
 setup: system-deps $(VENV)/.installed
 
 # Reinstalled whenever the package metadata changes.
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[viz,plot,test]"
+	$(BIN)/python -m pip install --quiet -e ".[viz,plot,test,notebooks]"
 	touch $@
 
 # Graphviz's `dot` program renders the graph drawings. Installed here when we are root on a

@@ -1,0 +1,171 @@
+"""``python -m benchmarks``: run every workload on every installed engine and print a table.
+
+    python -m benchmarks                        # the full run (a few minutes)
+    python -m benchmarks --only moons memory    # some workloads
+    python -m benchmarks --smoke                # each workload once, tiny (the test suite)
+    python -m benchmarks --write benchmarks/README.md   # also put the results in that file
+
+Exits 1 if two engines disagree on a result: a benchmark of a wrong answer is worthless.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from .workloads import FULL, GC_OFF, SMOKE, VALUEGRAD, WORKLOADS, DisagreementError, Row, torch
+
+START, END = "<!-- results: start -->", "<!-- results: end -->"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat")
+    parser.add_argument("--only", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
+    parser.add_argument("--write", type=Path, help=f"replace {START} … {END} in this file")
+    args = parser.parse_args(argv)
+    if torch is not None:
+        torch.set_num_threads(1)
+
+    rows: list[Row] = []
+    for name in args.only:
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        try:
+            rows += WORKLOADS[name](SMOKE if args.smoke else FULL)
+        except DisagreementError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+
+    report = "\n".join([machine(), "", table(rows), "", targets(rows)])
+    print(report)
+    if args.write:
+        write_between_markers(args.write, report)
+    return 0
+
+
+def machine() -> str:
+    """What the numbers were measured on, for the README beside them."""
+    cpu = platform.processor() or platform.machine()
+    memory = ""
+    if Path("/proc/cpuinfo").exists():
+        names = re.findall(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
+        cpu = names[0].strip() if names else cpu
+        total_kib = re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())
+        memory = f", {int(total_kib.group(1)) / 2**20:.0f} GiB" if total_kib else ""
+    versions = [f"valuegrad {_version('valuegrad')}", f"micrograd {_version('micrograd')}"]
+    versions.append(f"torch {torch.__version__} (1 thread)" if torch else "torch not installed")
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return "\n".join(
+        [
+            f"Measured {datetime.date.today()} on {cpu}, {os.cpu_count()} cores{memory};",
+            f"{platform.platform()}; {python};",
+            f"{', '.join(versions)}. Garbage collector on; medians of repeats.",
+        ]
+    )
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def table(rows: list[Row]) -> str:
+    """A Markdown table; the last column is each result divided by valuegrad's (so 10× means
+    ten times slower or bigger than valuegrad, 0.1× ten times faster)."""
+    lines = [
+        "| Workload | Size | Engine | Result | ÷ valuegrad | Notes |",
+        "|---|---|---|---:|---:|---|",
+    ]
+    for row in rows:
+        reference = _reference(rows, row)
+        result = "—" if row.value is None else f"{_number(row.value)} {row.unit}"
+        ratio = ""
+        if row.value is not None and reference and row is not reference:
+            ratio = f"{_number(row.value / reference.value)}×"
+        lines.append(
+            f"| {row.workload} | {row.size} | {row.engine} | {result} | {ratio} | {row.note} |"
+        )
+    return "\n".join(lines)
+
+
+def _reference(rows: list[Row], row: Row) -> Row | None:
+    """The valuegrad row of the same workload and size."""
+    for other in rows:
+        if (other.workload, other.size, other.engine) == (row.workload, row.size, VALUEGRAD):
+            return other if other.value else None
+    return None
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def targets(rows: list[Row]) -> str:
+    """The issue's targets, each with the measured figure and whether it is met."""
+
+    def find(workload: str, engine: str, size: str | None = None) -> list[Row]:
+        return [
+            r
+            for r in rows
+            if r.workload.startswith(workload)
+            and r.engine == engine
+            and r.value
+            and (size is None or r.size == size)
+        ]
+
+    lines = ["Targets:"]
+    ours, theirs = find("moons training", VALUEGRAD), find("moons training", "micrograd")
+    if ours and theirs:
+        ratio = theirs[0].value / ours[0].value
+        lines.append(
+            f"- moons step at least 10× faster than micrograd: {ratio:.1f}× {_met(ratio >= 10)}"
+        )
+    for engine in (VALUEGRAD, GC_OFF):
+        per_node = [r.value for r in find("chain", engine) if r.size != "N = 10^2"]
+        if len(per_node) > 1:
+            spread = max(per_node) / min(per_node)
+            lines.append(
+                f"- chain time per node flat within 2× from N = 10^3 up ({engine}): "
+                f"largest/smallest {spread:.2f} {_met(spread <= 2)}"
+            )
+    ours, theirs = find("memory of a chain", VALUEGRAD), find("memory of a chain", "micrograd")
+    if ours and theirs:
+        share = ours[0].value / theirs[0].value
+        lines.append(
+            f"- memory per node at most 1/3 of micrograd's: {share:.2f} {_met(share <= 1 / 3)}"
+        )
+    ours, tensors = find("moons training", VALUEGRAD), find("moons training", "PyTorch tensors")
+    if ours and tensors:
+        ratio = ours[0].value / tensors[0].value
+        lines.append(
+            f"- for reference, PyTorch's tensor moons step is {ratio:.0f}× faster than ours"
+        )
+    return "\n".join(lines)
+
+
+def _met(ok: bool) -> str:
+    return "(met)" if ok else "(NOT met)"
+
+
+def write_between_markers(path: Path, report: str) -> None:
+    """Replace what lies between the two result markers in ``path`` with ``report``."""
+    text = path.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{path}: needs the lines {START} and {END}")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    path.write_text(f"{head}{START}\n{report}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,518 @@
+"""The workloads. Each runs the same computation on valuegrad, on micrograd and on PyTorch
+(when installed), checks that the engines agree on the numbers, and returns table rows.
+
+Times are medians over repeats, with the garbage collector on (as users run) and a
+``gc.collect()`` before each repeat so that one repeat's garbage is not charged to the next.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import autograd
+from autograd import Value
+from nn import MLP, SGD, Adam, cases, cross_entropy, datasets, fit
+
+try:
+    from micrograd import nn as micrograd_nn
+    from micrograd.engine import Value as MicroValue
+except ModuleNotFoundError:  # the comparison rows then say "not installed"
+    micrograd_nn = MicroValue = None  # type: ignore[assignment]
+
+try:
+    import torch
+except ModuleNotFoundError:
+    torch = None  # type: ignore[assignment]
+
+VALUEGRAD, MICROGRAD, PYTORCH = "valuegrad", "micrograd", "PyTorch"
+GC_OFF = VALUEGRAD + ", GC off"
+ALPHA = 1e-4  # the moons demo's L2 strength
+AGREE = 1e-9  # engines must agree on every loss to this relative difference
+
+
+@dataclass
+class Row:
+    """One measurement: ``value`` in ``unit`` (lower is better), or None with a reason."""
+
+    workload: str
+    size: str
+    engine: str
+    value: float | None
+    unit: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each workload is: ``FULL`` for the real run, ``SMOKE`` for the test suite."""
+
+    moons_points: int
+    moons_steps: int
+    chain_lengths: tuple[int, ...]
+    memory_chain: int
+    wide: int
+    digits_train: int
+    digits_batch: int
+    digits_repeats: int
+
+
+FULL = Sizes(100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3)
+SMOKE = Sizes(8, 1, (10**2,), 10**3, 10**3, 20, 10, 1)
+
+
+_Total = Callable[[list[Any], list[Any]], Any]  # the wide workload's Σ wᵢ·xᵢ, one engine's way
+
+
+class DisagreementError(AssertionError):
+    """Two engines computed different numbers: a benchmark of a wrong answer is worthless."""
+
+
+def _check_agree(workload: str, engine: str, ours: Sequence[float], theirs: Sequence[float]) -> str:
+    """The largest relative difference between two engines' losses, as a note; raises if > AGREE."""
+    worst = max(abs(a - b) / max(abs(a), abs(b), 1e-300) for a, b in zip(ours, theirs, strict=True))
+    if worst > AGREE:
+        raise DisagreementError(
+            f"{workload}: {engine} differs from valuegrad by {worst:.2e} (relative)"
+        )
+    return (
+        f"losses equal valuegrad's to {worst:.0e}" if worst else "losses identical to valuegrad's"
+    )
+
+
+def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    result = run()
+    return time.perf_counter() - start, result
+
+
+def _median_time(run: Callable[[], Any], repeats: int) -> tuple[float, list[Any]]:
+    """The median time of ``repeats`` calls, and what each call returned."""
+    times, results = [], []
+    for _ in range(repeats):
+        seconds, result = _timed(run)
+        times.append(seconds)
+        results.append(result)
+    return statistics.median(times), results
+
+
+def _missing(workload: str, size: str, engine: str, unit: str) -> Row:
+    package = "micrograd" if engine == MICROGRAD else "torch"
+    return Row(workload, size, engine, None, unit, f"not installed (pip install {package})")
+
+
+# 1. micrograd's two-moons training step
+
+
+def moons_step(sizes: Sizes) -> list[Row]:
+    """micrograd's demo: 2-16-16-1 ReLU MLP, hinge loss + 1e-4·L2, full batch, SGD with
+    lr = 1 - 0.9·k/100. Each engine starts from the same weights and takes the same steps."""
+    workload, size, unit = "moons training step", f"{sizes.moons_points} points", "ms/step"
+    X, labels = datasets.moons(sizes.moons_points, noise=0.1, seed=1337)
+    y = [2 * label - 1 for label in labels]
+    start = [p.data for p in cases.moons_model(1337).parameters()]
+    rate = [1.0 - 0.9 * k / 100 for k in range(sizes.moons_steps)]
+
+    model = cases.moons_model(1337)
+    optimizer = SGD(model.parameters(), lr=lambda k: rate[k])
+
+    def valuegrad_step() -> float:
+        loss, _ = cases.moons_loss(model, X, y, ALPHA)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.data
+
+    seconds, ours = _median_time(valuegrad_step, sizes.moons_steps)
+    rows = [Row(workload, size, VALUEGRAD, seconds * 1e3, unit, "nn.MLP, nn.hinge, nn.SGD")]
+
+    if micrograd_nn is None:
+        rows.append(_missing(workload, size, MICROGRAD, unit))
+    else:
+        theirs = micrograd_nn.MLP(2, [16, 16, 1])
+        for p, data in zip(theirs.parameters(), start, strict=True):
+            p.data = data
+        steps = iter(range(sizes.moons_steps))
+
+        def micrograd_step() -> float:  # the loop of micrograd's demo notebook
+            scores = [theirs([MicroValue(a), MicroValue(b)]) for a, b in X]
+            losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+            data_loss = sum(losses) * (1.0 / len(losses))
+            total = data_loss + ALPHA * sum(p * p for p in theirs.parameters())
+            _ = sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores, strict=True))
+            theirs.zero_grad()
+            total.backward()
+            lr = rate[next(steps)]
+            for p in theirs.parameters():
+                p.data -= lr * p.grad
+            return total.data
+
+        seconds, losses = _median_time(micrograd_step, sizes.moons_steps)
+        note = _check_agree(workload, MICROGRAD, ours, losses)
+        rows.append(Row(workload, size, MICROGRAD, seconds * 1e3, unit, note))
+
+    if torch is None:
+        rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
+    else:
+        params = _torch_layers(cases.moons_model(1337))
+        inputs = torch.tensor(X, dtype=torch.float64)
+        yt = torch.tensor(y, dtype=torch.float64)
+        steps = iter(range(sizes.moons_steps))
+
+        def torch_step() -> float:
+            scores = _torch_forward(params, inputs)[:, 0]
+            penalty = sum((p * p).sum() for layer in params for p in layer)
+            total = torch.relu(1 - yt * scores).mean() + ALPHA * penalty
+            _ = ((scores > 0) == (yt > 0)).double().mean().item()
+            for layer in params:
+                for p in layer:
+                    p.grad = None
+            total.backward()
+            lr = rate[next(steps)]
+            with torch.no_grad():
+                for layer in params:
+                    for p in layer:
+                        p -= lr * p.grad
+            return total.item()
+
+        seconds, losses = _median_time(torch_step, sizes.moons_steps)
+        note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, losses)
+        rows.append(Row(workload, size, PYTORCH + " tensors", seconds * 1e3, unit, note))
+    return rows
+
+
+def _torch_layers(model: Any) -> list[tuple[Any, Any]]:
+    """An nn.MLP's weights as float64 tensors (weights, b) per layer, ready for autograd."""
+    layers = []
+    for layer in model.layers:
+        weights = torch.tensor([[w.data for w in n.w] for n in layer.neurons], dtype=torch.float64)
+        b = torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+        layers.append((weights.requires_grad_(), b.requires_grad_()))
+    return layers
+
+
+def _torch_forward(layers: list[tuple[Any, Any]], X: Any) -> Any:
+    """ReLU after every layer but the last, as in nn.MLP and micrograd's MLP."""
+    for i, (weights, b) in enumerate(layers):
+        X = X @ weights.T + b
+        if i < len(layers) - 1:
+            X = torch.relu(X)
+    return X
+
+
+# 2. A chain of N ops: linear scaling, and where recursion stops
+
+
+def chain(sizes: Sizes) -> list[Row]:
+    """y = x, then N times y = y + x; build the chain and backpropagate through it.
+    Reported per node (build + backward); dy/dx = N + 1 is checked on every engine.
+
+    valuegrad runs a second time with the garbage collector off: the engine's own work per
+    node is then flat in N, and the difference is CPython's full collections, which start
+    once the graph outgrows the objects already alive and then scan every node."""
+    workload, unit = "chain of N adds, build + backward", "µs/node"
+    engines: list[tuple[str, Callable[[float], Any] | None]] = [
+        (VALUEGRAD, Value),
+        (GC_OFF, Value),
+        (MICROGRAD, MicroValue),
+        (PYTORCH + " scalars", torch and _torch_scalar),
+    ]
+    rows = []
+    for n in sizes.chain_lengths:
+        size = f"N = 10^{len(str(n)) - 1}"
+        repeats = max(3, min(20, 10**6 // (n * 10)))
+        for engine, make in engines:
+            if make is None:
+                rows.append(_missing(workload, size, engine.split()[0], unit))
+                continue
+            if engine == GC_OFF:
+                gc.disable()
+            try:
+                seconds, grads = _median_time(lambda make=make, n=n: _chain_run(make, n), repeats)
+            except RecursionError:
+                limit = sys.getrecursionlimit()
+                note = f"RecursionError: its backward recurses once per node (limit {limit})"
+                rows.append(Row(workload, size, engine, None, unit, note))
+                continue
+            finally:
+                gc.enable()
+            if any(float(g) != n + 1 for g in grads):
+                raise DisagreementError(
+                    f"{workload}: {engine} gives dy/dx = {grads[0]} for N = {n}"
+                )
+            rows.append(Row(workload, size, engine, seconds * 1e6 / n, unit))
+    return rows
+
+
+def _torch_scalar(x: float) -> Any:
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def _chain_run(make: Callable[[float], Any], n: int) -> float:
+    x = make(0.5)
+    y = x
+    for _ in range(n):
+        y = y + x
+    y.backward()
+    return x.grad
+
+
+# 3. Memory per node
+
+
+def memory(sizes: Sizes) -> list[Row]:
+    """Bytes that tracemalloc sees allocated while building a graph, per node built: the chain
+    above, and one forward pass of the moons demo (whose graphs differ in node count, so the
+    whole graph's size is given too). PyTorch allocates its tensors outside Python's
+    allocator, where tracemalloc cannot see them, so it has no row."""
+    rows = []
+    workload, unit = "memory of a chain of adds", "bytes/node"
+    n = sizes.memory_chain
+    size = f"N = {n:,}"
+    rows.append(Row(workload, size, VALUEGRAD, _chain_bytes(Value, n) / n, unit))
+    if MicroValue is None:
+        rows.append(_missing(workload, size, MICROGRAD, unit))
+    else:
+        rows.append(Row(workload, size, MICROGRAD, _chain_bytes(MicroValue, n) / n, unit))
+
+    workload = "memory of the moons forward graph"
+    X, labels = datasets.moons(sizes.moons_points, noise=0.1, seed=1337)
+    y = [2 * label - 1 for label in labels]
+    size = f"{sizes.moons_points} points"
+    model = cases.moons_model(1337)
+    total, nodes = _graph_bytes(lambda: cases.moons_loss(model, X, y, ALPHA)[0])
+    note = f"{nodes:,} nodes, {total / 1e6:.1f} MB in all"
+    rows.append(Row(workload, size, VALUEGRAD, total / nodes, unit, note))
+    if micrograd_nn is None:
+        rows.append(_missing(workload, size, MICROGRAD, unit))
+    else:
+        theirs = micrograd_nn.MLP(2, [16, 16, 1])
+
+        def micrograd_graph() -> Any:
+            scores = [theirs([MicroValue(a), MicroValue(b)]) for a, b in X]
+            losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+            return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(
+                p * p for p in theirs.parameters()
+            )
+
+        total, nodes = _graph_bytes(micrograd_graph)
+        note = f"{nodes:,} nodes, {total / 1e6:.1f} MB in all"
+        rows.append(Row(workload, size, MICROGRAD, total / nodes, unit, note))
+    return rows
+
+
+def _chain_bytes(make: Callable[[float], Any], n: int) -> float:
+    x = make(0.5)
+
+    def build() -> Any:
+        y = x
+        for _ in range(n):
+            y = y + x
+        return y
+
+    return _traced(build)[0]
+
+
+def _graph_bytes(build: Callable[[], Any]) -> tuple[float, int]:
+    """(bytes allocated by ``build``, nodes it created): every node reachable from the
+    result that did not exist before the call."""
+    gc.collect()
+    before = {id(node) for node in gc.get_objects()}
+    total, root = _traced(build)
+    created = sum(1 for node in _walk(root) if id(node) not in before)
+    return total, created
+
+
+def _traced(build: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        start = tracemalloc.get_traced_memory()[0]
+        result = build()
+        return tracemalloc.get_traced_memory()[0] - start, result
+    finally:
+        tracemalloc.stop()
+
+
+def _walk(root: Any) -> Iterator[Any]:
+    """Every node of either engine's graph (valuegrad: ``parents``, micrograd: ``_prev``)."""
+    seen, stack = {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        for parent in getattr(node, "parents", None) or getattr(node, "_prev", ()):
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append(parent)
+
+
+# 4a. A wide graph
+
+
+def wide(sizes: Sizes) -> list[Row]:
+    """Σ wᵢ·xᵢ over n pairs of leaves, then backward. On valuegrad three ways: ``autograd.sum``
+    of the products (one node with n parents), Python's built-in sum (a chain of n adds, as
+    micrograd builds it), and ``autograd.linear`` (one node in all). Every engine must give
+    the same sum and d/dwᵢ = xᵢ exactly."""
+    n = sizes.wide
+    workload, size, unit = "wide: sum of n products + backward", f"n = {n:,}", "ms"
+    rng = random.Random(0)
+    pairs = [(rng.uniform(-1, 1), rng.uniform(-1, 1)) for _ in range(n)]
+    expected = [x for _, x in pairs]
+
+    def products(ws: list[Any], xs: list[Any]) -> list[Any]:
+        return [w * x for w, x in zip(ws, xs, strict=True)]
+
+    variants: list[tuple[str, Callable[[float], Any] | None, _Total, str]] = [
+        (VALUEGRAD, Value, lambda ws, xs: autograd.sum(products(ws, xs)), "autograd.sum"),
+        (VALUEGRAD + ", built-in sum", Value, lambda ws, xs: sum(products(ws, xs)), ""),
+        (VALUEGRAD + ", linear", Value, lambda ws, xs: autograd.linear(xs, ws), "autograd.linear"),
+        (MICROGRAD, MicroValue, lambda ws, xs: sum(products(ws, xs)), "built-in sum"),
+        (
+            PYTORCH + " scalars",
+            torch and _torch_scalar,
+            lambda ws, xs: torch.stack(products(ws, xs)).sum(),
+            "torch.stack(…).sum()",
+        ),
+    ]
+
+    rows, reference = [], None
+    for engine, make, total, note in variants:
+        if make is None:
+            rows.append(_missing(workload, size, engine.split()[0], unit))
+            continue
+
+        def once(make: Callable[[float], Any] = make, total: _Total = total) -> tuple:
+            ws = [make(w) for w, _ in pairs]
+            xs = [make(x) for _, x in pairs]
+            out = total(ws, xs)
+            out.backward()
+            return float(out.data), [float(w.grad) for w in ws]
+
+        limit = sys.getrecursionlimit()
+        if engine == MICROGRAD and n + 100 > limit:  # its backward recurses once per add
+            sys.setrecursionlimit(n + 100)
+            note += f"; recursion limit raised to {n + 100:,} (at {limit:,}: RecursionError)"
+        try:
+            seconds, results = _median_time(once, 3)
+        finally:
+            sys.setrecursionlimit(limit)
+        value, grads = results[0]
+        reference = value if reference is None else reference
+        if abs(value - reference) > AGREE * max(abs(value), 1) or grads != expected:
+            raise DisagreementError(f"{workload}: {engine} gives a different sum or gradient")
+        rows.append(Row(workload, size, engine, seconds * 1e3, unit, note))
+    return rows
+
+
+# 4b. The digits case: one epoch
+
+
+def digits_epoch(sizes: Sizes) -> list[Row]:
+    """One epoch of a 64-12-10 ReLU MLP on the 8×8 digits, mini-batches in order. The shared
+    loss is the multiclass hinge Σⱼ≠y max(0, 1 + sⱼ - s_y) (micrograd has no exp or log, so
+    it cannot do cross-entropy) with plain SGD. The case's own epoch (cross-entropy, Adam,
+    shuffled batches) is timed too."""
+    X, y = datasets.digits()
+    X, y = X[: sizes.digits_train], y[: sizes.digits_train]
+    workload, size, unit = "digits: one epoch", f"{len(X):,} images", "s/epoch"
+    batch = sizes.digits_batch
+    batches = [(X[i : i + batch], y[i : i + batch]) for i in range(0, len(X), batch)]
+    repeats, lr = sizes.digits_repeats, 0.01
+
+    def new_model() -> Any:
+        return MLP(64, [12, 10], activation="relu", init="he", seed=0)
+
+    def epoch(model: Any, make_input: Callable[[list[float]], Any]) -> list[float]:
+        params = model.parameters()
+        losses = []
+        for xb, yb in batches:
+            pairs = zip(xb, yb, strict=True)
+            total = sum(_multiclass_hinge(model(make_input(x)), label) for x, label in pairs)
+            loss = total * (1.0 / len(xb))
+            for p in params:
+                p.grad = 0.0
+            loss.backward()
+            for p in params:
+                p.data -= lr * p.grad
+            losses.append(loss.data)
+        return losses
+
+    seconds, results = _median_time(lambda: epoch(new_model(), list), repeats)
+    ours = results[0]
+    rows = [Row(workload, size, VALUEGRAD, seconds, unit, f"multiclass hinge, SGD, batch {batch}")]
+
+    def case_epoch() -> None:
+        model = new_model()
+        optimizer = Adam(model.parameters(), lr=0.01)
+        fit(model, (X, y), cross_entropy, optimizer, 1, batch_size=batch, progress=False, seed=0)
+
+    seconds, _ = _median_time(case_epoch, repeats)
+    note = "the case itself: cross-entropy, Adam, shuffled batches"
+    rows.append(Row(workload, size, VALUEGRAD + ", the case", seconds, unit, note))
+
+    if micrograd_nn is None:
+        rows.append(_missing(workload, size, MICROGRAD, unit))
+    else:
+        start = [p.data for p in new_model().parameters()]
+
+        def micrograd_epoch() -> list[float]:
+            theirs = micrograd_nn.MLP(64, [12, 10])
+            for p, data in zip(theirs.parameters(), start, strict=True):
+                p.data = data
+            return epoch(theirs, lambda x: [MicroValue(v) for v in x])
+
+        seconds, results = _median_time(micrograd_epoch, repeats)
+        note = _check_agree(workload, MICROGRAD, ours, results[0])
+        rows.append(Row(workload, size, MICROGRAD, seconds, unit, note))
+
+    if torch is None:
+        rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
+    else:
+        tensors = [(torch.tensor(xb, dtype=torch.float64), torch.tensor(yb)) for xb, yb in batches]
+
+        def torch_epoch() -> list[float]:
+            params = _torch_layers(new_model())
+            losses = []
+            for xb, yb in tensors:
+                scores = _torch_forward(params, xb)
+                margins = torch.relu(1 + scores - scores.gather(1, yb[:, None]))
+                loss = margins.scatter(1, yb[:, None], 0.0).sum(1).mean()
+                for layer in params:
+                    for p in layer:
+                        p.grad = None
+                loss.backward()
+                with torch.no_grad():
+                    for layer in params:
+                        for p in layer:
+                            p -= lr * p.grad
+                losses.append(loss.item())
+            return losses
+
+        seconds, results = _median_time(torch_epoch, repeats)
+        note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, results[0])
+        rows.append(Row(workload, size, PYTORCH + " tensors", seconds, unit, note))
+    return rows
+
+
+def _multiclass_hinge(scores: Sequence[Any], label: int) -> Any:
+    """Σ over the wrong classes j of max(0, 1 + s_j - s_label), in either engine's Values."""
+    right = scores[label]
+    return sum((1 + s - right).relu() for j, s in enumerate(scores) if j != label)
+
+
+WORKLOADS: dict[str, Callable[[Sizes], list[Row]]] = {
+    "moons": moons_step,
+    "chain": chain,
+    "memory": memory,
+    "wide": wide,
+    "digits": digits_epoch,
+}

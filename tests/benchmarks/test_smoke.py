@@ -1,0 +1,52 @@
+"""Benchmarks are measurements, not tests: here each runs once at a tiny size, so that they
+keep working and keep checking that the engines agree, and the report is put together right."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.__main__ import END, START, write_between_markers
+from benchmarks.workloads import DisagreementError, _check_agree
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    workloads = {row.split(" | ")[0].lstrip("| ") for row in rows[1:]}
+    assert len(workloads) == 6  # moons, chain, two memory rows, wide, digits
+    measured = {row.split(" | ")[2] for row in rows[1:] if "not installed" not in row}
+    expected = {"valuegrad", "micrograd"}  # the test extra installs micrograd
+    if importlib.util.find_spec("torch"):
+        expected |= {"PyTorch tensors", "PyTorch scalars"}
+    assert expected <= measured
+    assert "Measured " in run.stdout
+    assert "moons step at least 10× faster than micrograd" in run.stdout
+
+
+def test_engines_that_disagree_stop_the_benchmark() -> None:
+    assert _check_agree("w", "e", [1.0, 2.0], [1.0, 2.0]) == "losses identical to valuegrad's"
+    assert "9e-16" in _check_agree("w", "e", [1.0], [1.0 + 2**-50])  # 8.9e-16 apart
+    with pytest.raises(DisagreementError, match=r"w: e differs from valuegrad by 1\.00e-06"):
+        _check_agree("w", "e", [1.0, 2.0], [1.0, 2.000002])
+
+
+def test_results_replace_only_what_lies_between_the_markers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{START}\nold\n{END}\n\nafter\n", encoding="utf-8")
+    write_between_markers(readme, "new table")
+    assert readme.read_text(encoding="utf-8") == f"# Title\n\n{START}\nnew table\n{END}\n\nafter\n"
