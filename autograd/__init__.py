@@ -19,6 +19,7 @@ from .viz import (
     draw_graph,
     save_backward_steps,
     save_graph,
+    show_backward_steps,
     to_dot,
     to_text,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "numerical_grad",
     "save_backward_steps",
     "save_graph",
+    "show_backward_steps",
     "softmax",
     "sum",
     "to_dot",

@@ -165,6 +165,24 @@ def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -
     return [_digraph(source) for source in _frames(root, names, options)]
 
 
+def show_backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> None:
+    """In a notebook, step through ``backward_steps``: a slider over the frames where
+    ipywidgets is installed; otherwise every frame, one after another (as a saved notebook
+    shows them on a code host)."""
+    from IPython.display import display
+
+    frames = backward_steps(root, names=names, **options)
+    try:
+        import ipywidgets
+    except ModuleNotFoundError:
+        for k, frame in enumerate(frames, start=1):
+            print(f"step {k} of {len(frames)}")
+            display(frame)
+        return
+    slider = ipywidgets.IntSlider(value=1, min=1, max=len(frames), description="step")
+    ipywidgets.interact(lambda step: display(frames[step - 1]), step=slider)
+
+
 def save_backward_steps(
     root: Value,
     folder: str | Path,
