@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
 
 
 def test_readme_python_examples_run() -> None:
@@ -39,3 +40,16 @@ def test_readme_shows_the_real_text_listing() -> None:
     x.label, y.label, z.label = "x", "y", "z"
     z.backward()
     assert to_text(z) == shown.group(1).rstrip("\n")
+
+
+def test_every_file_the_readme_links_to_exists() -> None:
+    links = re.findall(r"\]\(([^)#:]+)\)", README.read_text(encoding="utf-8"))
+    assert "docs/z_graph.svg" in links
+    assert len([link for link in links if link.startswith("notebooks/")]) == 9
+    assert [link for link in links if not (ROOT / link).is_file()] == []
+
+
+def test_the_pictured_graph_is_the_worked_example_after_backward() -> None:
+    svg = (ROOT / "docs" / "z_graph.svg").read_text(encoding="utf-8")
+    for text in (">w<", ">b<", ">x<", ">y<", ">z<", "data 50", "grad 15", "grad 10"):
+        assert text in svg
