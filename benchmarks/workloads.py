@@ -116,8 +116,7 @@ def moons_step(sizes: Sizes) -> list[Row]:
     """micrograd's demo: 2-16-16-1 ReLU MLP, hinge loss + 1e-4·L2, full batch, SGD with
     lr = 1 - 0.9·k/100. Each engine starts from the same weights and takes the same steps."""
     workload, size, unit = "moons training step", f"{sizes.moons_points} points", "ms/step"
-    X, labels = datasets.moons(sizes.moons_points, noise=0.1, seed=1337)
-    y = [2 * label - 1 for label in labels]
+    X, y = _moons_data(sizes.moons_points)
     start = [p.data for p in cases.moons_model(1337).parameters()]
     rate = [1.0 - 0.9 * k / 100 for k in range(sizes.moons_steps)]
 
@@ -143,10 +142,7 @@ def moons_step(sizes: Sizes) -> list[Row]:
         steps = iter(range(sizes.moons_steps))
 
         def micrograd_step() -> float:  # the loop of micrograd's demo notebook
-            scores = [theirs([MicroValue(a), MicroValue(b)]) for a, b in X]
-            losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
-            data_loss = sum(losses) * (1.0 / len(losses))
-            total = data_loss + ALPHA * sum(p * p for p in theirs.parameters())
+            total, scores = _micrograd_moons_loss(theirs, X, y)
             _ = sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores, strict=True))
             theirs.zero_grad()
             total.backward()
@@ -172,21 +168,39 @@ def moons_step(sizes: Sizes) -> list[Row]:
             penalty = sum((p * p).sum() for layer in params for p in layer)
             total = torch.relu(1 - yt * scores).mean() + ALPHA * penalty
             _ = ((scores > 0) == (yt > 0)).double().mean().item()
-            for layer in params:
-                for p in layer:
-                    p.grad = None
-            total.backward()
-            lr = rate[next(steps)]
-            with torch.no_grad():
-                for layer in params:
-                    for p in layer:
-                        p -= lr * p.grad
+            _torch_sgd_step(params, total, rate[next(steps)])
             return total.item()
 
         seconds, losses = _median_time(torch_step, sizes.moons_steps)
         note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, losses)
         rows.append(Row(workload, size, PYTORCH + " tensors", seconds * 1e3, unit, note))
     return rows
+
+
+def _moons_data(points: int) -> tuple[list[list[float]], list[int]]:
+    """The demo's two moons, with labels -1 and +1 for the hinge loss."""
+    X, labels = datasets.moons(points, noise=0.1, seed=1337)
+    return X, [2 * label - 1 for label in labels]
+
+
+def _micrograd_moons_loss(model: Any, X: list[list[float]], y: list[int]) -> tuple[Any, list]:
+    """micrograd's demo loss, as its notebook writes it: (hinge + ALPHA·Σp², the scores)."""
+    scores = [model([MicroValue(a), MicroValue(b)]) for a, b in X]
+    losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    return data_loss + ALPHA * sum(p * p for p in model.parameters()), scores
+
+
+def _torch_sgd_step(layers: list[tuple[Any, Any]], loss: Any, lr: float) -> None:
+    """Backpropagate ``loss`` into fresh gradients and take one plain SGD step."""
+    for layer in layers:
+        for p in layer:
+            p.grad = None
+    loss.backward()
+    with torch.no_grad():
+        for layer in layers:
+            for p in layer:
+                p -= lr * p.grad
 
 
 def _torch_layers(model: Any) -> list[tuple[Any, Any]]:
@@ -256,12 +270,17 @@ def _torch_scalar(x: float) -> Any:
     return torch.tensor(x, dtype=torch.float64, requires_grad=True)
 
 
-def _chain_run(make: Callable[[float], Any], n: int) -> float:
-    x = make(0.5)
+def _chain_of_adds(x: Any, n: int) -> Any:
+    """y = x, then n times y = y + x."""
     y = x
     for _ in range(n):
         y = y + x
-    y.backward()
+    return y
+
+
+def _chain_run(make: Callable[[float], Any], n: int) -> float:
+    x = make(0.5)
+    _chain_of_adds(x, n).backward()
     return x.grad
 
 
@@ -284,41 +303,25 @@ def memory(sizes: Sizes) -> list[Row]:
         rows.append(Row(workload, size, MICROGRAD, _chain_bytes(MicroValue, n) / n, unit))
 
     workload = "memory of the moons forward graph"
-    X, labels = datasets.moons(sizes.moons_points, noise=0.1, seed=1337)
-    y = [2 * label - 1 for label in labels]
+    X, y = _moons_data(sizes.moons_points)
     size = f"{sizes.moons_points} points"
     model = cases.moons_model(1337)
-    total, nodes = _graph_bytes(lambda: cases.moons_loss(model, X, y, ALPHA)[0])
-    note = f"{nodes:,} nodes, {total / 1e6:.1f} MB in all"
-    rows.append(Row(workload, size, VALUEGRAD, total / nodes, unit, note))
+    builds = [(VALUEGRAD, lambda: cases.moons_loss(model, X, y, ALPHA)[0])]
     if micrograd_nn is None:
         rows.append(_missing(workload, size, MICROGRAD, unit))
     else:
         theirs = micrograd_nn.MLP(2, [16, 16, 1])
-
-        def micrograd_graph() -> Any:
-            scores = [theirs([MicroValue(a), MicroValue(b)]) for a, b in X]
-            losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores, strict=True)]
-            return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(
-                p * p for p in theirs.parameters()
-            )
-
-        total, nodes = _graph_bytes(micrograd_graph)
+        builds.append((MICROGRAD, lambda: _micrograd_moons_loss(theirs, X, y)[0]))
+    for engine, build in builds:
+        total, nodes = _graph_bytes(build)
         note = f"{nodes:,} nodes, {total / 1e6:.1f} MB in all"
-        rows.append(Row(workload, size, MICROGRAD, total / nodes, unit, note))
+        rows.append(Row(workload, size, engine, total / nodes, unit, note))
     return rows
 
 
 def _chain_bytes(make: Callable[[float], Any], n: int) -> float:
     x = make(0.5)
-
-    def build() -> Any:
-        y = x
-        for _ in range(n):
-            y = y + x
-        return y
-
-    return _traced(build)[0]
+    return _traced(lambda: _chain_of_adds(x, n))[0]
 
 
 def _graph_bytes(build: Callable[[], Any]) -> tuple[float, int]:
@@ -486,14 +489,7 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
                 scores = _torch_forward(params, xb)
                 margins = torch.relu(1 + scores - scores.gather(1, yb[:, None]))
                 loss = margins.scatter(1, yb[:, None], 0.0).sum(1).mean()
-                for layer in params:
-                    for p in layer:
-                        p.grad = None
-                loss.backward()
-                with torch.no_grad():
-                    for layer in params:
-                        for p in layer:
-                            p -= lr * p.grad
+                _torch_sgd_step(params, loss, lr)
                 losses.append(loss.item())
             return losses
 

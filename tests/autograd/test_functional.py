@@ -149,17 +149,14 @@ def test_linear_adds_in_the_order_of_the_chain_it_replaces() -> None:
 
 
 def test_linear_gradients_are_the_inputs_for_weights_and_the_weights_for_inputs() -> None:
-    value, grads = engine_gradients(
-        lambda b, w0, x0, w1, x1: autograd.linear([x0, x1], [w0, w1], b),
-        [0.5, 2.0, -1.5, 0.25, 3.0],
-    )
+    def neuron(b: Value, w0: Value, x0: Value, w1: Value, x1: Value) -> Value:
+        return autograd.linear([x0, x1], [w0, w1], b)
+
+    point = [0.5, 2.0, -1.5, 0.25, 3.0]
+    value, grads = engine_gradients(neuron, point)
     assert value == -1.75
     assert grads == [1.0, -1.5, 2.0, 3.0, 0.25]
-    expected = central_differences(
-        lambda b, w0, x0, w1, x1: autograd.linear([x0, x1], [w0, w1], b),
-        [0.5, 2.0, -1.5, 0.25, 3.0],
-    )
-    assert grads == pytest.approx(expected, rel=1e-9)
+    assert grads == pytest.approx(central_differences(neuron, point), rel=1e-9)
 
 
 def test_linear_takes_numbers_as_constants_and_defaults_the_bias_to_zero() -> None:
