@@ -1,8 +1,10 @@
 """The workloads. Each runs the same computation on valuegrad, on micrograd and on PyTorch
 (when installed), checks that the engines agree on the numbers, and returns table rows.
 
-Times are medians over repeats, with the garbage collector on (as users run) and a
+Times are medians over repeats, with the garbage collector on, as users run, and a
 ``gc.collect()`` before each repeat so that one repeat's garbage is not charged to the next.
+Rows marked "GC off" are timed again with the collector paused, as ``timeit`` does: they
+show how much of a time is the engine's own work and how much is CPython's collector.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ except ModuleNotFoundError:
     torch = None  # type: ignore[assignment]
 
 VALUEGRAD, MICROGRAD, PYTORCH = "valuegrad", "micrograd", "PyTorch"
-GC_OFF = VALUEGRAD + ", GC off"
+GC_OFF = ", GC off"  # suffix of the rows timed with the collector paused
 ALPHA = 1e-4  # the moons demo's L2 strength
 AGREE = 1e-9  # engines must agree on every loss to this relative difference
 
@@ -87,18 +89,27 @@ def _check_agree(workload: str, engine: str, ours: Sequence[float], theirs: Sequ
     )
 
 
-def _timed(run: Callable[[], Any]) -> tuple[float, Any]:
+def _timed(run: Callable[[], Any], collector: bool) -> tuple[float, Any]:
+    """One call's time and result; with the collector paused during the call if not
+    ``collector`` (its garbage is then collected by the next repeat's gc.collect())."""
     gc.collect()
-    start = time.perf_counter()
-    result = run()
-    return time.perf_counter() - start, result
+    if not collector:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        result = run()
+        return time.perf_counter() - start, result
+    finally:
+        gc.enable()
 
 
-def _median_time(run: Callable[[], Any], repeats: int) -> tuple[float, list[Any]]:
+def _median_time(
+    run: Callable[[], Any], repeats: int, *, collector: bool = True
+) -> tuple[float, list[Any]]:
     """The median time of ``repeats`` calls, and what each call returned."""
     times, results = [], []
     for _ in range(repeats):
-        seconds, result = _timed(run)
+        seconds, result = _timed(run, collector)
         times.append(seconds)
         results.append(result)
     return statistics.median(times), results
@@ -114,46 +125,60 @@ def _missing(workload: str, size: str, engine: str, unit: str) -> Row:
 
 def moons_step(sizes: Sizes) -> list[Row]:
     """micrograd's demo: 2-16-16-1 ReLU MLP, hinge loss + 1e-4·L2, full batch, SGD with
-    lr = 1 - 0.9·k/100. Each engine starts from the same weights and takes the same steps."""
+    lr = 1 - 0.9·k/100. Each engine starts from the same weights and takes the same steps.
+    valuegrad and micrograd run a second time, from the start, with the collector off."""
     workload, size, unit = "moons training step", f"{sizes.moons_points} points", "ms/step"
     X, y = _moons_data(sizes.moons_points)
     start = [p.data for p in cases.moons_model(1337).parameters()]
     rate = [1.0 - 0.9 * k / 100 for k in range(sizes.moons_steps)]
 
-    model = cases.moons_model(1337)
-    optimizer = SGD(model.parameters(), lr=lambda k: rate[k])
+    def valuegrad_steps() -> Callable[[], float]:
+        model = cases.moons_model(1337)
+        optimizer = SGD(model.parameters(), lr=lambda k: rate[k])
 
-    def valuegrad_step() -> float:
-        loss, _ = cases.moons_loss(model, X, y, ALPHA)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        return loss.data
+        def step() -> float:
+            loss, _ = cases.moons_loss(model, X, y, ALPHA)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.data
 
-    seconds, ours = _median_time(valuegrad_step, sizes.moons_steps)
-    rows = [Row(workload, size, VALUEGRAD, seconds * 1e3, unit, "nn.MLP, nn.hinge, nn.SGD")]
+        return step
 
-    if micrograd_nn is None:
-        rows.append(_missing(workload, size, MICROGRAD, unit))
-    else:
-        theirs = micrograd_nn.MLP(2, [16, 16, 1])
-        for p, data in zip(theirs.parameters(), start, strict=True):
+    def micrograd_steps() -> Callable[[], float]:
+        model = micrograd_nn.MLP(2, [16, 16, 1])
+        for p, data in zip(model.parameters(), start, strict=True):
             p.data = data
-        steps = iter(range(sizes.moons_steps))
+        steps = iter(rate)
 
-        def micrograd_step() -> float:  # the loop of micrograd's demo notebook
-            total, scores = _micrograd_moons_loss(theirs, X, y)
+        def step() -> float:  # the loop of micrograd's demo notebook
+            total, scores = _micrograd_moons_loss(model, X, y)
             _ = sum((yi > 0) == (si.data > 0) for yi, si in zip(y, scores, strict=True))
-            theirs.zero_grad()
+            model.zero_grad()
             total.backward()
-            lr = rate[next(steps)]
-            for p in theirs.parameters():
+            lr = next(steps)
+            for p in model.parameters():
                 p.data -= lr * p.grad
             return total.data
 
-        seconds, losses = _median_time(micrograd_step, sizes.moons_steps)
-        note = _check_agree(workload, MICROGRAD, ours, losses)
-        rows.append(Row(workload, size, MICROGRAD, seconds * 1e3, unit, note))
+        return step
+
+    seconds, ours = _median_time(valuegrad_steps(), sizes.moons_steps)
+    rows = [Row(workload, size, VALUEGRAD, seconds * 1e3, unit, "nn.MLP, nn.hinge, nn.SGD")]
+    cycles = "; its graphs are reference cycles, left to the gc.collect() between repeats"
+    if micrograd_nn is None:
+        rows.append(_missing(workload, size, MICROGRAD, unit))
+        runs = [(VALUEGRAD + GC_OFF, valuegrad_steps, False, "")]
+    else:
+        runs = [
+            (MICROGRAD, micrograd_steps, True, ""),
+            (VALUEGRAD + GC_OFF, valuegrad_steps, False, ""),
+            (MICROGRAD + GC_OFF, micrograd_steps, False, cycles),
+        ]
+    for engine, steps, collector, remark in runs:
+        seconds, losses = _median_time(steps(), sizes.moons_steps, collector=collector)
+        note = _check_agree(workload, engine, ours, losses) + remark
+        rows.append(Row(workload, size, engine, seconds * 1e3, unit, note))
 
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
@@ -161,14 +186,14 @@ def moons_step(sizes: Sizes) -> list[Row]:
         params = _torch_layers(cases.moons_model(1337))
         inputs = torch.tensor(X, dtype=torch.float64)
         yt = torch.tensor(y, dtype=torch.float64)
-        steps = iter(range(sizes.moons_steps))
+        steps = iter(rate)
 
         def torch_step() -> float:
             scores = _torch_forward(params, inputs)[:, 0]
             penalty = sum((p * p).sum() for layer in params for p in layer)
             total = torch.relu(1 - yt * scores).mean() + ALPHA * penalty
             _ = ((scores > 0) == (yt > 0)).double().mean().item()
-            _torch_sgd_step(params, total, rate[next(steps)])
+            _torch_sgd_step(params, total, next(steps))
             return total.item()
 
         seconds, losses = _median_time(torch_step, sizes.moons_steps)
@@ -229,13 +254,13 @@ def chain(sizes: Sizes) -> list[Row]:
     """y = x, then N times y = y + x; build the chain and backpropagate through it.
     Reported per node (build + backward); dy/dx = N + 1 is checked on every engine.
 
-    valuegrad runs a second time with the garbage collector off: the engine's own work per
-    node is then flat in N, and the difference is CPython's full collections, which start
-    once the graph outgrows the objects already alive and then scan every node."""
+    valuegrad runs a second time with the collector off: the difference is CPython's full
+    collections, which start once the graph outgrows the objects already alive and then scan
+    every node again each time the heap grows by a quarter."""
     workload, unit = "chain of N adds, build + backward", "µs/node"
     engines: list[tuple[str, Callable[[float], Any] | None]] = [
         (VALUEGRAD, Value),
-        (GC_OFF, Value),
+        (VALUEGRAD + GC_OFF, Value),
         (MICROGRAD, MicroValue),
         (PYTORCH + " scalars", torch and _torch_scalar),
     ]
@@ -247,17 +272,17 @@ def chain(sizes: Sizes) -> list[Row]:
             if make is None:
                 rows.append(_missing(workload, size, engine.split()[0], unit))
                 continue
-            if engine == GC_OFF:
-                gc.disable()
             try:
-                seconds, grads = _median_time(lambda make=make, n=n: _chain_run(make, n), repeats)
+                seconds, grads = _median_time(
+                    lambda make=make, n=n: _chain_run(make, n),
+                    repeats,
+                    collector=not engine.endswith(GC_OFF),
+                )
             except RecursionError:
                 limit = sys.getrecursionlimit()
                 note = f"RecursionError: its backward recurses once per node (limit {limit})"
                 rows.append(Row(workload, size, engine, None, unit, note))
                 continue
-            finally:
-                gc.enable()
             if any(float(g) != n + 1 for g in grads):
                 raise DisagreementError(
                     f"{workload}: {engine} gives dy/dx = {grads[0]} for N = {n}"
