@@ -8,8 +8,20 @@
 (50.0, 10.0, 15.0)
 """
 
+from . import checks, files
 from .engine import Function, Operand, Value
-from .functional import grad, hessian, linear, log_softmax, logsumexp, mean, softmax, sum
+from .functional import (
+    grad,
+    hessian,
+    linear,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    softmax,
+    sum,
+    take,
+)
 from .graph import topological_order
 from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
 from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
@@ -32,9 +44,11 @@ __all__ = [
     "Value",
     "assert_grads",
     "backward_steps",
+    "checks",
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
+    "files",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -44,6 +58,7 @@ __all__ = [
     "linear",
     "log_softmax",
     "logsumexp",
+    "max",
     "mean",
     "no_grad",
     "numerical_grad",
@@ -52,6 +67,7 @@ __all__ = [
     "show_backward_steps",
     "softmax",
     "sum",
+    "take",
     "to_dot",
     "to_text",
     "topological_order",

@@ -14,17 +14,25 @@ What ``backward()`` does to ``.grad``, as in PyTorch:
 * Local derivatives are evaluated when ``backward()`` runs, from the parents' current
   ``.data``: do not change ``.data`` between building a graph and calling backward() on it.
 * If ``backward()`` raises, every leaf keeps the gradient it had before the call.
+
+Python's conventions: ``float``, ``int``, ``bool``, ``round`` and ``math.floor/ceil/trunc``
+read ``.data`` (as they do on PyTorch's one-element tensors), so ``if loss:`` is False for a
+zero loss. Ordering (``<``, ``max``, ``sorted``) is a TypeError, as in micrograd: a
+comparison has no derivative, and comparing the data is ``a.data < b.data``. ``==`` and
+``hash`` are identity, because graphs keep nodes in sets and dicts. ``copy``, ``deepcopy``
+and ``pickle`` copy a whole graph without recursion, however deep.
 """
 
 from __future__ import annotations
 
-import reprlib
+import math
 from collections.abc import Sequence
 from math import isfinite, isnan
 from numbers import Real
 from operator import attrgetter
 from typing import Any, ClassVar, Union
 
+from .checks import real
 from .graph import topological_order
 from .modes import RECORDING, mode, origin_of, remember_origin
 
@@ -98,7 +106,8 @@ class Function:
 class Value:
     """A scalar node: ``data``, ``grad``, ``label``, and the ``op`` and ``parents`` that made it."""
 
-    __slots__ = ("_fn", "data", "grad", "label", "parents")
+    __slots__ = ("__weakref__", "_fn", "data", "grad", "label", "parents")
+    __array_ufunc__ = None  # NumPy defers to Value: np.float64(2) * v is a Value, not an array
 
     data: float
     grad: float
@@ -114,7 +123,7 @@ class Value:
             )
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
-        self.data = _as_float(data, "Value")
+        self.data = real(data, "Value")
         self.grad = 0.0
         self.label = label
         self.parents = ()
@@ -136,6 +145,54 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        return self.data != 0.0
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        return round(self.data, ndigits)
+
+    def __floor__(self) -> int:
+        return math.floor(self.data)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.data)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.data)
+
+    # Copies walk the graph in topological order, so that no depth makes them recurse.
+    def __copy__(self) -> Value:
+        """A new node with this one's data, grad, label and op, sharing its parents."""
+        return _twin(self, self.parents)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        """A copy of the whole graph; nodes copied earlier in the same deepcopy are reused."""
+        keep_alive = memo.setdefault(id(memo), [])
+        for node in topological_order(self):  # parents first: theirs are in memo already
+            if id(node) not in memo:
+                memo[id(node)] = _twin(node, tuple(memo[id(p)] for p in node.parents))
+                keep_alive.append(node)
+        return memo[id(self)]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the graph as one flat list in topological order: leaves as themselves
+        (so that pickle shares them with any other reference to them), every other node as
+        (op, data, grad, label, positions of its parents in the list)."""
+        if not self.parents:
+            return _leaf_from, (self.data, self.grad, self.label)
+        order = topological_order(self)
+        position = {node: i for i, node in enumerate(order)}
+        flat = [
+            (node._fn, node.data, node.grad, node.label, [position[p] for p in node.parents])
+            if node.parents
+            else node
+            for node in order
+        ]
+        return _graph_from, (flat,)
 
     def __repr__(self) -> str:
         text = f"Value(data={self.data!r}, grad={self.grad!r}"
@@ -249,7 +306,7 @@ class Value:
         Value, 1.0 by default. Leaves accumulate across calls; every other node gets exactly
         this pass's gradient. If it raises, the leaves keep the gradients they had.
         """
-        seed = _as_float(grad, "backward")
+        seed = real(grad, "backward")
         order = topological_order(self)
         leaves, inner, partials = _local_grads(order)  # may raise: nothing has changed yet
         before = [leaf.grad for leaf in leaves]
@@ -258,8 +315,13 @@ class Value:
         self.grad = seed
         try:
             _chain_rule(inner, partials)
-            for leaf in leaves:
-                if type(leaf.grad) is not float or not isfinite(leaf.grad):
+            if not _finite_floats(leaves):
+                if _to_floats(inner, partials):  # a rule gave NumPy scalars, say: again, in floats
+                    for node in order:
+                        node.grad = 0.0
+                    self.grad = seed
+                    _chain_rule(inner, partials)
+                if not _finite_floats(leaves):
                     raise _gradient_error(leaves, inner, partials)
         except BaseException:
             for leaf, old in zip(leaves, before, strict=True):
@@ -305,6 +367,39 @@ def _leaf(data: float, label: str = "") -> Value:
     return node
 
 
+def _twin(node: Value, parents: tuple[Value, ...]) -> Value:
+    """A copy of ``node`` with the given parents."""
+    twin = _new(Value)
+    twin.data = node.data
+    twin.grad = node.grad
+    twin.label = node.label
+    twin.parents = parents
+    twin._fn = node._fn
+    return twin
+
+
+def _leaf_from(data: float, grad: float, label: str) -> Value:
+    """A leaf as pickled: see ``Value.__reduce__``."""
+    leaf = _leaf(data, label)
+    leaf.grad = grad
+    return leaf
+
+
+def _graph_from(flat: list[Any]) -> Value:
+    """Rebuild the graph ``Value.__reduce__`` flattened, and return its root (the last)."""
+    nodes: list[Value] = []
+    for entry in flat:
+        if isinstance(entry, Value):
+            nodes.append(entry)
+            continue
+        fn, data, grad, label, positions = entry
+        node = _leaf_from(data, grad, label)
+        node.parents = tuple(nodes[i] for i in positions)
+        node._fn = fn
+        nodes.append(node)
+    return nodes[-1]
+
+
 def _unary(fn: type[Function], x: Value) -> Value:
     """Record ``fn(x)``."""
     return _record(fn, fn.forward(x.data), (x,))
@@ -329,7 +424,7 @@ def _constant(x: object, op: str) -> Value | None:
     if isinstance(x, Value):
         return x
     if isinstance(x, (int, float, Real)):
-        return _leaf(_as_float(x, op))
+        return _leaf(real(x, op))
     return None
 
 
@@ -339,22 +434,6 @@ def _operand(x: object, op: str) -> Value:
     value = _constant(x, op)
     if value is None:
         raise TypeError(f"{op}: expected a Value or a real number, got {type(x).__name__}")
-    return value
-
-
-def _as_float(x: object, where: str) -> float:
-    """``x`` as a finite float, or the exception Python users expect, naming ``where``."""
-    if type(x) is float:
-        value = x
-    elif type(x) is int or isinstance(x, Real):  # int first: the ABC check is slow
-        try:
-            value = float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {reprlib.repr(x)} is too large for a float") from None
-    else:
-        raise TypeError(f"{where}: expected a real number, got {type(x).__name__}")
-    if not isfinite(value):
-        raise ValueError(f"{where}: expected a finite number, got {value!r}")
     return value
 
 
@@ -424,6 +503,38 @@ def _chain_rule(inner: list[Value], partials: list[Sequence[float]]) -> None:
             raise _bad_local_grads(node, local) from error
 
 
+def _finite_floats(leaves: list[Value]) -> bool:
+    """True when every leaf's gradient came out a finite float."""
+    return all(type(leaf.grad) is float and isfinite(leaf.grad) for leaf in leaves)
+
+
+def _to_floats(inner: list[Value], partials: list[Sequence[Any]]) -> bool:
+    """Turn every local derivative into a float in place (a custom rule may return NumPy
+    scalars or ints); say whether any changed. Anything that is not a real number, such as a
+    Value from a rule that built a graph, is the TypeError of ``_bad_local_grads``."""
+    changed = False
+    for k, (node, local) in enumerate(zip(inner, partials, strict=True)):
+        if all(type(d) is float for d in local):
+            continue
+        partials[k] = _float_partials(node, local)
+        changed = True
+    return changed
+
+
+def _float_partials(node: Value, local: Sequence[Any]) -> list[float]:
+    """A rule's local derivatives at ``node`` as floats, one per operand, or a TypeError."""
+    if len(local) != len(node.parents):
+        raise _bad_local_grads(node, local)
+    floats = []
+    for d in local:
+        if type(d) is not float:
+            if isinstance(d, Value) or not isinstance(d, Real):
+                raise _bad_local_grads(node, local)
+            d = float(d)
+        floats.append(d)
+    return floats
+
+
 def _bad_local_grads(node: Value, local: object) -> TypeError:
     return TypeError(
         f"{node.op}: local_grads must return one real number per operand "
@@ -441,10 +552,8 @@ def _forward_error(fn: type[Function], operands: Sequence[Value], value: float) 
 def _gradient_error(
     leaves: list[Value], inner: list[Value], partials: list[Sequence[float]]
 ) -> Exception:
-    """Name the first op, in backward order, whose gradient stopped being a finite float."""
+    """Name the first op, in backward order, whose gradient stopped being finite."""
     for node, local in zip(reversed(inner), reversed(partials), strict=True):
-        if any(isinstance(d, Value) for d in local):  # a user's rule built a graph
-            return _bad_local_grads(node, local)
         g = node.grad
         if not isfinite(g):
             return _arithmetic_error(

@@ -1,9 +1,9 @@
-"""Functions of many Values (``sum``, ``mean``, ``linear``, ``logsumexp``, ``softmax``,
-``log_softmax``) and of whole graphs (``grad``, ``hessian``).
+"""Functions of many Values (``sum``, ``mean``, ``max``, ``linear``, ``logsumexp``,
+``softmax``, ``log_softmax``, ``take``) and of whole graphs (``grad``, ``hessian``).
 
 The first group accepts any iterable of Values and real numbers (numbers become constant
-leaves). ``sum``, ``linear`` and ``logsumexp`` are single nodes, so a sum of 100,000 terms
-is one node with 100,000 parents, not a 100,000-deep chain.
+leaves). ``sum``, ``max``, ``linear`` and ``logsumexp`` are single nodes, so a sum of
+100,000 terms is one node with 100,000 parents, not a 100,000-deep chain.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable, Sequence
 from math import isfinite
 from typing import Any
 
+from .checks import real
 from .engine import (
     _UNDEFINED,
     Operand,
     Value,
     _arithmetic_error,
-    _as_float,
     _bad_local_grads,
+    _float_partials,
     _leaf,
     _operand,
     _show,
@@ -26,7 +27,7 @@ from .engine import (
 )
 from .graph import topological_order
 from .modes import enable_grad
-from .ops import Linear, LogSumExp, Sum
+from .ops import Linear, LogSumExp, Max, ShiftedExp, ShiftedLogSumExp, Sum, Take
 
 
 def _values(values: Iterable[Operand], op: str) -> list[Value]:
@@ -52,6 +53,18 @@ def mean(values: Iterable[Operand]) -> Value:
     return Sum.apply(*operands) / len(operands)
 
 
+def max(values: Iterable[Operand]) -> Value:  # autograd.max, like torch.max
+    """The largest value as one node; ties share its gradient evenly, as in PyTorch."""
+    return Max.apply(*_nonempty(values, "max"))
+
+
+def take(values: Sequence[Operand], index: Operand) -> Value:  # like torch.take
+    """``values[index]`` as a node, for an index that is itself a Value (a class label given
+    as an input, say); an int index works too. The index must hold a whole number in
+    [0, len(values)): anything else is a ValueError."""
+    return Take.apply(index, *_nonempty(values, "take"))
+
+
 def linear(
     inputs: Sequence[Operand], weights: Sequence[Operand], bias: Operand = 0.0
 ) -> Value:  # like torch.nn.functional.linear with one output
@@ -66,29 +79,33 @@ def linear(
     return Linear.apply(*operands)  # which makes numbers constant leaves
 
 
-def logsumexp(values: Iterable[Operand]) -> Value:
-    """log Σ e^xᵢ as one node, computed without overflow for any finite inputs."""
-    return LogSumExp.apply(*_values(values, "logsumexp"))
-
-
-def _shifted(values: Iterable[Operand], op: str) -> list[Value]:
-    """xᵢ - max(x), with the maximum taken as a constant: softmax does not change under a
-    shift, and after it the largest exponent is e^0, so nothing overflows."""
-    operands = _nonempty(values, op)
-    top = max(x.data for x in operands)
-    return [x - top for x in operands]
+def logsumexp(values: Iterable[Operand], shift: Operand | None = None) -> Value:
+    """log Σ e^xᵢ as one node, computed without overflow for any finite inputs. With
+    ``shift=s`` it is log Σ e^(xᵢ - s), exact however far apart the inputs: the
+    cross-entropy of class c is ``logsumexp(logits, shift=logits[c])``."""
+    operands = _values(values, "logsumexp")
+    if shift is None:
+        return LogSumExp.apply(*operands)
+    return ShiftedLogSumExp.apply(_operand(shift, "logsumexp"), *operands)
 
 
 def log_softmax(values: Iterable[Operand]) -> list[Value]:
-    """log(e^xᵢ / Σ e^xⱼ) = (xᵢ - m) - log Σ e^(xⱼ - m), with m = max x."""
-    shifted = _shifted(values, "log_softmax")
-    total = LogSumExp.apply(*shifted)
-    return [x - total for x in shifted]
+    """log(e^xᵢ / Σ e^xⱼ) = (xᵢ - m) - log Σ e^(xⱼ - m), with m = max x: exact for any
+    finite inputs, except an entry whose true value is itself beyond the float range (more
+    than 1.8e308 below the largest), which is an OverflowError naming the subtraction."""
+    operands = _nonempty(values, "log_softmax")
+    top = Max.apply(*operands)
+    total = ShiftedLogSumExp.apply(top, *operands)
+    return [(x - top) - total for x in operands]
 
 
 def softmax(values: Iterable[Operand]) -> list[Value]:
-    """e^xᵢ / Σ e^xⱼ = e^(xᵢ - m) / Σ e^(xⱼ - m), with m = max x: probabilities summing to 1."""
-    exps = [x.exp() for x in _shifted(values, "softmax")]
+    """e^xᵢ / Σ e^xⱼ = e^(xᵢ - m) / Σ e^(xⱼ - m), with m = max x: probabilities summing to
+    1. Each e^(xᵢ - m) is one ``shifted_exp`` node, never forming xᵢ - m on its own, so no
+    finite input overflows: softmax([1e308, -1e308]) is [1, 0]."""
+    operands = _nonempty(values, "softmax")
+    top = Max.apply(*operands)
+    exps = [ShiftedExp.apply(x, top) for x in operands]
     total = Sum.apply(*exps)
     return [e / total for e in exps]
 
@@ -163,6 +180,8 @@ def _backpropagate(output: Value, *, on_values: bool) -> dict[Value, Any]:
             raise _undefined_error(node, error) from error
         if len(local) != len(parents):
             raise _bad_local_grads(node, local)
+        if not on_values:
+            local = _float_partials(node, local)  # a custom rule may give NumPy scalars
         for parent, d in zip(parents, local, strict=True):
             part = _times(g, d)
             grads[parent] = part if parent not in grads else grads[parent] + part
@@ -191,7 +210,7 @@ def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float
 
 def _evaluate(f: Callable[..., Value], inputs: Sequence[float], where: str) -> tuple[list, Value]:
     """Fresh leaves at the float ``inputs`` and ``f`` applied to them, which must be a Value."""
-    values = [_leaf(_as_float(x, where)) for x in inputs]
+    values = [_leaf(real(x, where)) for x in inputs]
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"{where}: f must return a Value, got {type(out).__name__}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import traceback
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -37,8 +38,9 @@ mode: ContextVar[Mode] = ContextVar("autograd_mode", default=RECORDING)
 
 # Inside detect_anomaly(): where each node was created, so that a failure in backward() can
 # point at the line of the forward pass that made the failing op, as PyTorch's anomaly mode does.
-_origins: ContextVar[dict[Any, list[traceback.FrameSummary]] | None] = ContextVar(
-    "autograd_origins", default=None
+# Weakly keyed: a graph dropped inside the block is freed at once, its records with it.
+_origins: ContextVar[weakref.WeakKeyDictionary[Any, list[traceback.FrameSummary]] | None] = (
+    ContextVar("autograd_origins", default=None)
 )
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -94,7 +96,7 @@ def detect_anomaly() -> Iterator[None]:
     lines makes every operation much slower: use it to debug, not to train.
     """
     origins = _origins.get()
-    token = _origins.set({} if origins is None else origins)
+    token = _origins.set(weakref.WeakKeyDictionary() if origins is None else origins)
     try:
         with _switch(anomaly=True):
             yield

@@ -21,7 +21,7 @@ from functools import reduce
 from operator import add
 from typing import Any
 
-from .engine import Function
+from .engine import Function, Value
 
 
 def _exp(x: Any) -> Any:
@@ -42,6 +42,20 @@ def _cos(x: Any) -> Any:
 
 def _sigmoid(x: Any) -> Any:
     return Sigmoid.forward(x) if type(x) is float else x.sigmoid()
+
+
+def _equal(x: Any, y: Any) -> Any:
+    """x == y by value (for a Value, its data: == on Values is identity)."""
+    return _number(x) == _number(y)
+
+
+def _number(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else x
+
+
+def _where(condition: Any, then: Any, otherwise: Any) -> Any:
+    """``then`` where ``condition`` holds, else ``otherwise``."""
+    return then if condition else otherwise
 
 
 # Binary arithmetic
@@ -170,6 +184,22 @@ class Exp(Function):
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
         return (out,)
+
+
+class ShiftedExp(Function):
+    """e^(x - s) in one step, never forming x - s on its own: for x far below s the result
+    underflows to 0 instead of x - s overflowing (softmax's numerators, shifted by
+    logsumexp).    ∂/∂x = out,  ∂/∂s = -out"""
+
+    name = "shifted_exp"
+
+    @staticmethod
+    def forward(x: float, s: float) -> float:
+        return Exp.forward(x - s)
+
+    @staticmethod
+    def local_grads(x: Any, s: Any, out: Any) -> tuple[Any, ...]:
+        return out, -out
 
 
 class Log(Function):
@@ -318,20 +348,68 @@ class Sum(Function):
         return (1.0,) * len(xs)
 
 
-class LogSumExp(Function):
-    """log(e^x₁ + … + e^xₙ), as m + log Σ e^(xᵢ - m) with m = max xᵢ, so it never overflows.
-    ∂/∂xᵢ = e^(xᵢ - out), the softmax"""
+class Max(Function):
+    """The largest of x₁ … xₙ.    ∂/∂xᵢ = 1/k for each of the k operands equal to the largest,
+    else 0 (ties share the gradient evenly, as PyTorch's max does)"""
 
     @staticmethod
     def forward(*xs: float) -> float:
         if not xs:
-            raise ValueError("logsumexp: needs at least one value")
-        m = max(xs)
-        return m + math.log(math.fsum([math.exp(x - m) for x in xs]))
+            raise ValueError("max: needs at least one value")
+        return max(xs)
 
     @staticmethod
     def local_grads(*xs: Any, out: Any) -> tuple[Any, ...]:
-        return tuple(_exp(x - out) for x in xs)
+        hits = [_where(_equal(x, out), 1.0, 0.0) for x in xs]
+        ties = reduce(add, hits)
+        return tuple(hit / ties for hit in hits)
+
+
+class ShiftedLogSumExp(Function):
+    """log Σ e^(xᵢ - s), computed as (m - s) + log Σ e^(xᵢ - m) with m = max xᵢ, so that it
+    never overflows and stays exact however large the inputs; cross-entropy is this with s
+    the right class's logit.    ∂/∂s = -1,  ∂/∂xᵢ = e^(xᵢ - s - out)"""
+
+    name = "shifted_logsumexp"
+
+    @staticmethod
+    def forward(s: float, *xs: float) -> float:
+        if not xs:
+            raise ValueError("logsumexp: needs at least one value")
+        m = max(xs)
+        return (m - s) + math.log(math.fsum([math.exp(x - m) for x in xs]))
+
+    @staticmethod
+    def local_grads(s: Any, *xs: Any, out: Any) -> tuple[Any, ...]:
+        return (-1.0, *[_exp(x - s - out) for x in xs])
+
+
+class LogSumExp(Function):
+    """log(e^x₁ + … + e^xₙ): the shifted one at s = 0, so it never overflows.
+    ∂/∂xᵢ = e^(xᵢ - out), the softmax"""
+
+    @staticmethod
+    def forward(*xs: float) -> float:
+        return ShiftedLogSumExp.forward(0.0, *xs)
+
+    @staticmethod
+    def local_grads(*xs: Any, out: Any) -> tuple[Any, ...]:
+        return ShiftedLogSumExp.local_grads(0.0, *xs, out=out)[1:]
+
+
+class Take(Function):
+    """xᵢ for i, the first operand, a whole number in [0, n): indexing by a Value, such as a
+    class label that is an input.    ∂/∂i = 0,  ∂/∂xⱼ = 1 if j = i, else 0"""
+
+    @staticmethod
+    def forward(i: float, *xs: float) -> float:
+        if not (i.is_integer() and 0 <= i < len(xs)):
+            raise ValueError(f"take: the index must be a whole number in [0, {len(xs)}), got {i!r}")
+        return xs[int(i)]
+
+    @staticmethod
+    def local_grads(i: Any, *xs: Any, out: Any) -> tuple[Any, ...]:
+        return (0.0, *[_where(_equal(i, j), 1.0, 0.0) for j in range(len(xs))])
 
 
 class Linear(Function):

@@ -30,7 +30,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .engine import Value
-from .functional import linear, log_softmax, logsumexp, mean, softmax
+from .functional import linear, log_softmax, logsumexp, mean, softmax, take
+from .functional import max as value_max
 from .functional import sum as value_sum
 from .graph import topological_order
 
@@ -58,7 +59,10 @@ OPS: Mapping[str, Callable[..., Any]] = {
     "sum": lambda *xs: value_sum(xs),
     "linear": lambda b, *pairs: linear(pairs[1::2], pairs[::2], b),  # args: b, w0, x0, w1, x1…
     "mean": lambda *xs: mean(xs),
+    "max": lambda *xs: value_max(xs),
+    "take": lambda i, *xs: take(xs, i),  # args: the index (a whole number), then the values
     "logsumexp": lambda *xs: logsumexp(xs),
+    "shifted_logsumexp": lambda s, *xs: logsumexp(xs, shift=s),
     "softmax": lambda *xs: softmax(xs)[0],
     "log_softmax": lambda *xs: log_softmax(xs)[-1],
 }
@@ -135,6 +139,10 @@ class Case:
                 return False
             if node.op == "div" and abs(node.parents[1].data) < margin:
                 return False
+            if node.op == "max" and len(node.parents) > 1:
+                first, second = sorted((p.data for p in node.parents), reverse=True)[:2]
+                if first - second < margin:
+                    return False
         return True
 
     def __str__(self) -> str:
@@ -176,8 +184,16 @@ def _real(depth: int, n_inputs: int) -> st.SearchStrategy[Expression]:
         _node("pow", _number(st.sampled_from([0.5, 2.0, 3.0])), real),
         *[
             several.map(lambda args, op=op: Expression(op, tuple(args)))
-            for op in ("sum", "mean", "logsumexp", "softmax", "log_softmax")
+            for op in ("sum", "mean", "max", "logsumexp", "softmax", "log_softmax")
         ],
+        st.tuples(real, several).map(
+            lambda parts: Expression("shifted_logsumexp", (parts[0], *parts[1]))
+        ),
+        several.flatmap(
+            lambda args: st.integers(0, len(args) - 1).map(
+                lambda i: Expression("take", (Expression("number", number=float(i)), *args))
+            )
+        ),
         st.tuples(operand, st.lists(st.tuples(real, operand), min_size=1, max_size=3)).map(
             lambda parts: Expression("linear", (parts[0], *[a for pair in parts[1] for a in pair]))
         ),

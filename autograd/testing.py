@@ -19,7 +19,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, _as_float
+from .checks import real
+from .engine import Value
 from .functional import _evaluate, grad, hessian
 from .graph import topological_order
 from .modes import no_grad
@@ -38,7 +39,7 @@ def numerical_grad(
 
     ``f`` is evaluated on fresh Values at the float ``inputs``, without recording a graph.
     """
-    _check_eps(eps, "numerical_grad")
+    _check_tolerances("numerical_grad", eps=eps)
     value_at = _value_function(f, "numerical_grad")
     return _central_differences(value_at, _floats(inputs, "numerical_grad"), eps)
 
@@ -67,7 +68,7 @@ def gradcheck(
     Returns True, or raises GradcheckError with a table of every input. At a kink (relu at
     0, say) the engine's convention and the two-sided difference disagree: the row says so.
     """
-    _check_eps(eps, "gradcheck")
+    _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
     at = _floats(inputs, "gradcheck")
     names = _input_names(f, len(at))
     values, out = _evaluate(f, at, "gradcheck")
@@ -100,7 +101,7 @@ def gradgradcheck(
 ) -> bool:
     """Check second derivatives: ``hessian(f, inputs)`` against central differences of the
     gradients (computed by ``grad``). Returns True or raises GradcheckError, like gradcheck."""
-    _check_eps(eps, "gradgradcheck")
+    _check_tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
     at = _floats(inputs, "gradgradcheck")
     names = _input_names(f, len(at))
     analytic = hessian(f, at)
@@ -145,6 +146,7 @@ def assert_grads(
     ``pytest.approx``. Every mismatch is listed at once, with a missing or repeated label.
     Nothing is written to any ``.grad``.
     """
+    _check_tolerances("assert_grads", rel=rel, abs=abs)
     root = f_or_root() if callable(f_or_root) and not isinstance(f_or_root, Value) else f_or_root
     if not isinstance(root, Value):
         raise TypeError(
@@ -157,7 +159,7 @@ def assert_grads(
     found: list[Value] = []
     rows: list[_Row] = []
     for key, want in expected.items():
-        want = _as_float(want, "assert_grads")
+        want = real(want, "assert_grads")
         matches = [key] if isinstance(key, Value) else nodes.get(key, [])
         name = (key.label or "(unlabelled Value)") if isinstance(key, Value) else key
         if len(matches) == 1:
@@ -289,12 +291,13 @@ def _floats(inputs: Sequence[float], where: str) -> list[float]:
         raise TypeError(
             f"{where}: inputs must be a sequence of numbers, got {type(inputs).__name__}"
         )
-    return [_as_float(x, where) for x in inputs]
+    return [real(x, where) for x in inputs]
 
 
-def _check_eps(eps: float, where: str) -> None:
-    if not _as_float(eps, where) > 0.0:
-        raise ValueError(f"{where}: eps must be positive, got {eps!r}")
+def _check_tolerances(where: str, **tolerances: float) -> None:
+    """A step ``eps`` must be positive and every tolerance at least 0, all finite numbers."""
+    for name, value in tolerances.items():
+        real(value, where, name, low=0.0, low_inclusive=name != "eps")
 
 
 def _input_names(f: Callable[..., Value], count: int) -> list[str]:

@@ -14,14 +14,18 @@ the Graphviz ``dot`` program.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .checks import integer
 from .engine import Value
+from .files import write_atomic
 from .functional import _backpropagate
 from .graph import topological_order
 
@@ -74,25 +78,33 @@ class _Options:
     max_nodes: int
 
 
-def _options(
-    rankdir: str = "LR",
-    show_data: bool = True,
-    show_grad: bool = True,
-    number_format: str = ".4g",
-    collapse: str | None = None,
-    max_nodes: int = 2000,
-) -> _Options:
-    if rankdir not in ("LR", "TB"):
-        raise ValueError(f"rankdir must be 'LR' or 'TB', got {rankdir!r}")
-    if collapse not in (None, "neuron"):
-        raise ValueError(f"collapse must be None or 'neuron', got {collapse!r}")
-    if type(max_nodes) is not int or max_nodes < 1:
-        raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}")
+_DEFAULTS = _Options(
+    rankdir="LR", show_data=True, show_grad=True, number_format=".4g", collapse=None, max_nodes=2000
+)
+OPTION_NAMES = tuple(field.name for field in dataclasses.fields(_Options))
+
+
+def _options(where: str, options: Mapping[str, Any]) -> _Options:
+    """The drawing options given to the public function ``where``, checked, with defaults."""
+    unknown = [name for name in options if name not in OPTION_NAMES]
+    if unknown:
+        raise TypeError(
+            f"{where}() got an unexpected keyword argument {unknown[0]!r}; the drawing options "
+            f"are {', '.join(OPTION_NAMES)}"
+        )
+    opts = _Options(**{**vars(_DEFAULTS), **options})
+    if opts.rankdir not in ("LR", "TB"):
+        raise ValueError(f"{where}: rankdir must be 'LR' or 'TB', got {opts.rankdir!r}")
+    if opts.collapse not in (None, "neuron"):
+        raise ValueError(f"{where}: collapse must be None or 'neuron', got {opts.collapse!r}")
+    integer(opts.max_nodes, where, "max_nodes", low=1)
     try:
-        format(1.5, number_format)
+        format(1.5, opts.number_format)
     except (TypeError, ValueError):
-        raise ValueError(f"number_format is not a float format: {number_format!r}") from None
-    return _Options(rankdir, show_data, show_grad, number_format, collapse, max_nodes)
+        raise ValueError(
+            f"{where}: number_format is not a float format: {opts.number_format!r}"
+        ) from None
+    return opts
 
 
 def to_dot(
@@ -109,7 +121,7 @@ def to_dot(
     ``collapse="neuron"`` (one box per neuron), ``max_nodes`` (2,000: a bigger graph raises
     ValueError), ``highlight`` (a node drawn with a red border).
     """
-    return _dot(root, _options(**options), _parameter_names(names), None, highlight)
+    return _dot(root, _options("to_dot", options), _parameter_names(names), None, highlight)
 
 
 def to_text(root: Value, *, number_format: str = ".4g", show_grad: bool = True) -> str:
@@ -118,7 +130,7 @@ def to_text(root: Value, *, number_format: str = ".4g", show_grad: bool = True) 
     %0 = leaf                          data=3   grad=10  # w
     %2 = mul(%1, %0)                   data=6   grad=5
     """
-    _options(number_format=number_format)
+    _options("to_text", {"number_format": number_format})
     order = _order(root, "to_text")
     index = {node: i for i, node in enumerate(order)}
     rows = []
@@ -142,7 +154,7 @@ def to_text(root: Value, *, number_format: str = ".4g", show_grad: bool = True) 
 def draw_graph(root: Value, *, names: Names | None = None, **options: Any) -> Any:
     """``root``'s graph as a ``graphviz.Digraph``: shown inline in Jupyter, rendered with
     ``.pipe()``/``.render()``. Takes the options of ``to_dot``."""
-    return _digraph(to_dot(root, names=names, **options))
+    return _digraph(_dot(root, _options("draw_graph", options), _parameter_names(names)))
 
 
 def save_graph(
@@ -152,9 +164,8 @@ def save_graph(
     Returns the path written."""
     path = Path(path)
     fmt = _format_of(path)
-    source = to_dot(root, names=names, **options)
-    path.write_bytes(_digraph(source).pipe(format=fmt))
-    return path
+    source = _dot(root, _options("save_graph", options), _parameter_names(names))
+    return write_atomic(path, _digraph(source).pipe(format=fmt))
 
 
 def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> list[Any]:
@@ -162,7 +173,7 @@ def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -
     shows the gradients known after k + 1 nodes (those not yet known as "?") and highlights
     the node whose gradient was just completed. The first frame has only the output's
     gradient; the last has them all. No ``.grad`` is changed."""
-    return [_digraph(source) for source in _frames(root, names, options)]
+    return [_digraph(source) for source in _frames(root, names, options, "backward_steps")]
 
 
 def show_backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> None:
@@ -171,7 +182,7 @@ def show_backward_steps(root: Value, *, names: Names | None = None, **options: A
     shows them on a code host)."""
     from IPython.display import display
 
-    frames = backward_steps(root, names=names, **options)
+    frames = [_digraph(frame) for frame in _frames(root, names, options, "show_backward_steps")]
     try:
         import ipywidgets
     except ModuleNotFoundError:
@@ -195,22 +206,25 @@ def save_backward_steps(
     (created if needed) and return their paths in order."""
     fmt = _format_of(Path(f"frame.{format}"))
     folder = Path(folder)
-    sources = _frames(root, names, options)
+    if folder.suffix.lstrip(".").lower() in FORMATS:
+        raise ValueError(
+            f"save_backward_steps: {folder.name!r} names a file, but the frames are written "
+            f"one file each into a folder: pass a folder (and format={folder.suffix[1:]!r})"
+        )
+    sources = _frames(root, names, options, "save_backward_steps")
     folder.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(sources)))
-    paths = []
-    for k, source in enumerate(sources, start=1):
-        path = folder / f"step_{k:0{digits}d}.{fmt}"
-        path.write_bytes(_digraph(source).pipe(format=fmt))
-        paths.append(path)
-    return paths
+    return [
+        write_atomic(folder / f"step_{k:0{digits}d}.{fmt}", _digraph(source).pipe(format=fmt))
+        for k, source in enumerate(sources, start=1)
+    ]
 
 
 # Building the DOT source
 
 
-def _frames(root: Value, names: Names | None, options: Mapping[str, Any]) -> list[str]:
-    opts = _options(**options)
+def _frames(root: Value, names: Names | None, options: Mapping[str, Any], where: str) -> list[str]:
+    opts = _options(where, options)
     parameters = _parameter_names(names)
     order = _order(root, "backward_steps")
     grads = _backpropagate(root, on_values=False)
@@ -292,8 +306,8 @@ def _dot(
     root: Value,
     opts: _Options,
     parameters: dict[Value, str],
-    known: dict[Value, float] | None,
-    highlight: Value | None,
+    known: dict[Value, float] | None = None,
+    highlight: Value | None = None,
 ) -> str:
     order = _order(root, "to_dot")
     index = {node: i for i, node in enumerate(order)}
@@ -314,7 +328,7 @@ def _dot(
         return _box_id(boxes[node]) if node in boxes else f"n{index[node]}"
 
     def number(x: float) -> str:
-        return format(x, opts.number_format)
+        return _escape(format(x, opts.number_format))
 
     def grad_of(node: Value) -> str:
         if known is None:
@@ -343,7 +357,7 @@ def _dot(
         if node.parents:
             symbol = _SYMBOLS.get(node.op, node.op)
             lines.setdefault(owners.get(node, ""), []).append(
-                f'n{i}op [label="{_escape(symbol)}" shape=circle width=0.3 margin=0.02]'
+                f'n{i}op [label="{_quote(symbol)}" shape=circle width=0.3 margin=0.02]'
             )
             edges.append(f"n{i}op -> n{i}")
             ordered = node.op in _ORDERED
@@ -397,7 +411,7 @@ def _collapsed_boxes(
 
 
 def _box_id(group: str) -> str:
-    return "box_" + re.sub(r"[^0-9A-Za-z]", "_", group)
+    return f'"box {_quote(group)}"'
 
 
 def _group_parent(name: str) -> str:
@@ -422,7 +436,7 @@ def _cluster_lines(lines: dict[str, list[str]]) -> list[str]:
 
     def emit(cluster: str, depth: int) -> list[str]:
         pad = "\t" * depth
-        out = [f'{pad}subgraph "cluster_{cluster}" {{', f'{pad}\tlabel="{_escape(cluster)}"']
+        out = [f'{pad}subgraph "cluster_{_quote(cluster)}" {{', f'{pad}\tlabel="{_quote(cluster)}"']
         out += [f"{pad}\t{line}" for line in members[cluster]]
         for child in sorted(children[cluster], key=_natural):
             out += emit(child, depth + 1)
@@ -449,9 +463,20 @@ def _role(node: Value, root: Value, parameters: Mapping[Value, str]) -> str:
     return "input" if node.label else "constant"
 
 
+def _visible(text: str) -> str:
+    """``text`` with each control character (NUL, newline, tab…) shown as its Python escape,
+    so that it is seen, not acted on by Graphviz."""
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
+
+
+def _quote(text: str) -> str:
+    """Text safe inside a double-quoted DOT string: an id or a plain label."""
+    return re.sub(r'([\\"])', r"\\\1", _visible(text))
+
+
 def _escape(text: str) -> str:
-    """Text safe inside a DOT record label."""
-    return re.sub(r'([\\{}|<>"])', r"\\\1", text)
+    """Text safe inside a field of a DOT record label, where {}|<> are structure too."""
+    return re.sub(r'([\\{}|<>"])', r"\\\1", _visible(text))
 
 
 # Rendering through the graphviz package

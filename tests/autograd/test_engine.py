@@ -46,6 +46,32 @@ def test_values_hash_and_compare_by_identity() -> None:
     assert len({a, b, a}) == 2
 
 
+def test_truth_and_integer_conversions_follow_the_data_like_one_element_tensors() -> None:
+    assert not Value(0.0)
+    assert Value(-0.5)
+    loss = Value(1.0) - 1
+    assert (bool(loss), "taken" if loss else "skipped") == (False, "skipped")
+    v = Value(-2.5)
+    assert (int(v), round(v), round(v, 1), math.floor(v), math.ceil(v), math.trunc(v)) == (
+        -2,
+        -2,
+        -2.5,
+        -3,
+        -2,
+        -2,
+    )
+    assert (type(round(v)), type(round(v, 1))) == (int, float)
+
+
+@pytest.mark.parametrize(
+    "compare",
+    [lambda a, b: a < b, lambda a, b: a >= b, lambda a, b: max(a, b), lambda a, b: sorted([a, b])],
+)
+def test_ordering_values_is_a_type_error_as_in_micrograd(compare) -> None:
+    with pytest.raises(TypeError, match="not supported between instances of 'Value'"):
+        compare(Value(1.0), Value(2.0))
+
+
 def test_values_have_slots_and_no_instance_dict() -> None:
     v = Value(1.0)
     assert not hasattr(v, "__dict__")

@@ -171,3 +171,18 @@ def test_linear_with_unequal_lengths_or_a_non_number_raises_naming_linear() -> N
         autograd.linear([1.0, 2.0], [Value(1.0)])
     with pytest.raises(TypeError, match=r"linear: expected a Value or a real number, got str"):
         autograd.linear(["a"], [Value(1.0)])
+
+
+def test_softmax_of_inputs_beyond_the_float_range_apart_is_exact() -> None:
+    xs = [Value(1e308), Value(-1e308), Value(1e308)]
+    probabilities = autograd.softmax(xs)
+    assert [p.data for p in probabilities] == [0.5, 0.0, 0.5]
+    probabilities[0].backward()
+    assert [x.grad for x in xs] == [0.25, 0.0, -0.25]
+
+
+def test_log_softmax_raises_only_for_an_entry_beyond_the_float_range() -> None:
+    # log_softmax([1e308, -1e308]) = [0, -2e308]: the second entry is not a float
+    with pytest.raises(OverflowError, match="sub"):
+        autograd.log_softmax([1e308, -1e308])
+    assert [v.data for v in autograd.log_softmax([1e308, 0.0])] == [0.0, -1e308]

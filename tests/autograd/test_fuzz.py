@@ -53,6 +53,9 @@ def _torch_ops() -> dict[str, Any]:
         linear=lambda b, *pairs: TORCH.linear(pairs[1::2], pairs[::2], b),
         mean=lambda *xs: TORCH.mean(xs),
         logsumexp=lambda *xs: TORCH.logsumexp(xs),
+        shifted_logsumexp=lambda s, *xs: TORCH.logsumexp(xs, s),
+        max=lambda *xs: TORCH.max(xs),
+        take=lambda i, *xs: TORCH.take(xs, i),
         softmax=lambda *xs: TORCH.softmax(xs)[0],
         log_softmax=lambda *xs: TORCH.log_softmax(xs)[-1],
     )

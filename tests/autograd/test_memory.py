@@ -3,7 +3,9 @@ without waiting for Python's cycle collector."""
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 from collections.abc import Iterator
 
 import pytest
@@ -85,3 +87,71 @@ def test_a_failed_backward_leaves_no_cycle_behind() -> None:
         fail()
     del caught  # the traceback refers to the frames that held the graph
     assert live_values() == before
+
+
+@pytest.mark.usefixtures("cycle_collector_off")
+def test_graphs_dropped_inside_detect_anomaly_are_freed_inside_the_block() -> None:
+    before = live_values()
+    with detect_anomaly():
+        for _ in range(500):
+            x = Value(1.0)
+            ((x * 2 + 1).tanh() * 3).backward()  # a five-node graph, dropped at once
+        del x
+        assert live_values() == before
+    assert gc.collect() == 0
+
+
+def deep_chain(n: int) -> tuple[Value, Value]:
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(n):
+        y = y + x
+    y.label = "y"
+    return x, y
+
+
+def test_deepcopy_of_the_end_of_a_million_node_chain_needs_no_recursion() -> None:
+    x, y = deep_chain(10**6)
+    twin = copy.deepcopy(y)
+    assert twin is not y
+    assert (twin.data, twin.label, twin.op) == (y.data, "y", "add")
+    twin.backward()
+    leaves = [node for node in autograd.topological_order(twin) if node.is_leaf]
+    assert len(leaves) == 1
+    assert (leaves[0].label, leaves[0].grad, x.grad) == ("x", 10**6 + 1, 0.0)
+
+
+def test_pickle_of_the_end_of_a_million_node_chain_needs_no_recursion() -> None:
+    _, y = deep_chain(10**6)
+    y.backward()
+    twin = pickle.loads(pickle.dumps(y))
+    order = autograd.topological_order(twin)
+    assert len(order) == 10**6 + 1
+    assert [(n.data, n.grad, n.label, n.op) for n in order[:2]] == [
+        (0.5, 10**6 + 1, "x", ""),
+        (1.0, 1.0, "", "add"),
+    ]
+    assert (twin.data, twin.grad) == (y.data, 1.0)
+
+
+def test_copies_keep_the_sharing_within_one_graph_and_with_the_leaves_copied_alongside() -> None:
+    a = Value(2.0, "a")
+    h = a * a
+    out = h + h
+    a2, out2 = copy.deepcopy([a, out])
+    (h2,) = {id(p): p for p in out2.parents}.values()  # both operands are the same copied node
+    assert h2.parents == (a2, a2)
+    a3, out3 = pickle.loads(pickle.dumps([a, out]))
+    assert out3.parents[0] is out3.parents[1]
+    assert out3.parents[0].parents == (a3, a3)
+    shallow = copy.copy(out)
+    assert shallow is not out
+    assert (shallow.parents, shallow.op) == (out.parents, "add")
+
+
+def test_a_custom_op_survives_pickling_by_reference() -> None:
+    x = Value(3.0)
+    y = pickle.loads(pickle.dumps(Square.apply(x)))
+    assert y.op == "square"
+    y.backward()
+    assert y.parents[0].grad == 6.0

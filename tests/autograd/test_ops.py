@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 
+import autograd
 from autograd import Value
+from autograd.ops import ShiftedExp
+from autograd.testing import gradgradcheck
 from tests.helpers import central_differences, engine_gradients
 
 
@@ -165,7 +168,38 @@ WITH_NUMBERS = [
     Case("add", lambda x: 1 + x, lambda x: 1 + x, lambda x: (1.0,), ((-2.0,), (0.5,), (4.0,))),
 ]
 
-ALL = UNARY + BINARY + WITH_NUMBERS
+
+def _softmax_of(*xs: float) -> list[float]:
+    total = math.fsum(math.exp(x) for x in xs)
+    return [math.exp(x) / total for x in xs]
+
+
+# Ops of several operands that the functions of many values are built from.
+MANY = [
+    Case(
+        "shifted_exp",
+        ShiftedExp.apply,
+        lambda x, s: math.exp(x - s),
+        lambda x, s: (math.exp(x - s), -math.exp(x - s)),
+        ((1.0, 2.0), (-3.0, 0.5), (700.0, 1.0)),
+    ),
+    Case(
+        "max",
+        lambda x, y, z: autograd.max([x, y, z]),
+        max,
+        lambda x, y, z: tuple(1.0 if v == max(x, y, z) else 0.0 for v in (x, y, z)),
+        ((1.0, 3.0, 2.0), (-1.0, -2.0, -3.0), (0.5, 0.25, 4.0)),
+    ),
+    Case(
+        "shifted_logsumexp",
+        lambda s, x, y: autograd.logsumexp([x, y], shift=s),
+        lambda s, x, y: math.log(math.exp(x - s) + math.exp(y - s)),
+        lambda s, x, y: (-1.0, *_softmax_of(x, y)),
+        ((0.0, 1.0, 2.0), (2.0, 2.0, -1.0), (-1.0, 0.5, 0.25)),
+    ),
+]
+
+ALL = UNARY + BINARY + WITH_NUMBERS + MANY
 AT_POINTS = [(case, point) for case in ALL for point in case.points]
 IDS = [f"{case}{point}" for case, point in AT_POINTS]
 
@@ -183,7 +217,7 @@ def test_gradient_matches_central_differences(case: Case, point: tuple[float, ..
     assert grads == pytest.approx(central_differences(case.build, point), rel=1e-6, abs=1e-8)
 
 
-@pytest.mark.parametrize("case", UNARY + BINARY, ids=str)
+@pytest.mark.parametrize("case", UNARY + BINARY + MANY, ids=str)
 def test_result_records_its_op_and_operands_in_order(case: Case) -> None:
     inputs = [Value(x) for x in case.points[0]]
     out = case.build(*inputs)
@@ -292,3 +326,40 @@ def test_derivative_rule_on_values_differentiates_to_the_second_derivative(case:
         if isinstance(first, Value):
             first.backward()
         assert x.grad == pytest.approx(SECOND[case.op](at), rel=1e-12, abs=1e-15)
+
+
+def test_max_shares_its_gradient_evenly_between_ties_as_pytorch_does() -> None:
+    xs = [Value(x) for x in (1.0, 3.0, 3.0)]
+    autograd.max(xs).backward()
+    assert [x.grad for x in xs] == [0.0, 0.5, 0.5]
+
+
+def test_take_selects_by_an_index_value_and_differentiates_only_the_chosen() -> None:
+    xs = [Value(x) for x in (1.0, 3.0, 5.0)]
+    index = Value(2.0)
+    out = autograd.take(xs, index)
+    assert (out.data, out.op, out.parents) == (5.0, "take", (index, *xs))
+    out.backward()
+    assert [x.grad for x in (index, *xs)] == [0.0, 0.0, 0.0, 1.0]
+    assert autograd.take(xs, 1).data == 3.0
+
+
+@pytest.mark.parametrize("index", [3.0, -1.0, 0.5])
+def test_take_with_an_index_outside_the_values_is_a_value_error(index: float) -> None:
+    with pytest.raises(
+        ValueError, match=rf"take: the index must be a whole number in \[0, 3\), got {index}"
+    ):
+        autograd.take([1.0, 2.0, 3.0], Value(index))
+
+
+def test_shifted_exp_underflows_to_zero_where_the_shift_alone_would_overflow() -> None:
+    x, s = Value(-1e308), Value(1e308)
+    out = ShiftedExp.apply(x, s)
+    out.backward()
+    assert (out.data, x.grad, s.grad) == (0.0, 0.0, -0.0)
+
+
+@pytest.mark.parametrize("case", MANY, ids=str)
+def test_many_operand_rules_differentiate_to_their_second_derivatives(case: Case) -> None:
+    for point in case.points:
+        assert gradgradcheck(case.build, point, rtol=1e-5)

@@ -171,13 +171,43 @@ def test_assert_grads_tolerances_work_like_pytest_approx() -> None:
         (
             lambda: numerical_grad(z_example, [3.0, 4.0], eps=0.0),
             ValueError,
-            "eps must be positive",
+            "numerical_grad: eps must be > 0, got 0.0",
         ),
         (lambda: assert_grads(3.0, {"w": 1.0}), TypeError, "assert_grads: expected a Value"),
         (
             lambda: assert_grads(Value(1.0, "w"), {"w": "1"}),
             TypeError,
             "assert_grads: expected a real",
+        ),
+        (
+            lambda: gradcheck(z_example, [3.0, 4.0], atol=math.nan),
+            ValueError,
+            "gradcheck: atol must be a finite number, got nan",
+        ),
+        (
+            lambda: gradcheck(z_example, [3.0, 4.0], atol=-1),
+            ValueError,
+            "gradcheck: atol must be >= 0, got -1",
+        ),
+        (
+            lambda: gradgradcheck(z_example, [3.0, 4.0], rtol=-1),
+            ValueError,
+            "gradgradcheck: rtol must be >= 0, got -1",
+        ),
+        (
+            lambda: gradcheck(z_example, [3.0, 4.0], atol="a"),
+            TypeError,
+            "gradcheck: atol must be a real number, got str",
+        ),
+        (
+            lambda: gradcheck(z_example, [3.0, 4.0], eps=math.inf),
+            ValueError,
+            "gradcheck: eps must be a finite number, got inf",
+        ),
+        (
+            lambda: assert_grads(Value(1.0, "w"), {"w": 1.0}, rel=-1e-6),
+            ValueError,
+            "assert_grads: rel must be >= 0",
         ),
     ],
 )

@@ -47,6 +47,8 @@ OURS = SimpleNamespace(
     linear=autograd.linear,
     mean=autograd.mean,
     logsumexp=autograd.logsumexp,
+    max=autograd.max,
+    take=autograd.take,
     softmax=autograd.softmax,
     log_softmax=autograd.log_softmax,
 )
@@ -65,7 +67,9 @@ TORCH = SimpleNamespace(
     sum=lambda xs: stack(xs).sum(),
     linear=lambda xs, ws, b: F.linear(stack(xs), stack(ws), tensor(b)),
     mean=lambda xs: stack(xs).mean(),
-    logsumexp=lambda xs: torch.logsumexp(stack(xs), 0),
+    logsumexp=lambda xs, shift=0.0: torch.logsumexp(stack(xs) - tensor(shift), 0),
+    max=lambda xs: stack(xs).max(),
+    take=lambda xs, i: stack(xs)[int(i)],
     softmax=lambda xs: list(torch.softmax(stack(xs), 0)),
     log_softmax=lambda xs: list(torch.log_softmax(stack(xs), 0)),
 )
@@ -92,14 +96,15 @@ def activations(lib: SimpleNamespace, x: Any, y: Any, z: Any) -> Any:
 
 
 def reductions(lib: SimpleNamespace, x: Any, y: Any, z: Any) -> Any:
-    """sum, linear, mean, logsumexp, softmax, log_softmax."""
+    """sum, linear, mean, max, take, logsumexp (shifted too), softmax, log_softmax."""
     terms = [x * y, y - z, z * x, x + 1]
     probs = lib.softmax(terms)
     logs = lib.log_softmax([x, y, z])
     neuron = lib.linear([x, y, z], [y * z, x - 1, z], x * x)
+    picked = lib.take(terms, 2) * lib.max(terms) + lib.logsumexp(terms, shift=lib.take(terms, 1))
     return (
         lib.sum(terms) * lib.mean(probs[:3]) + lib.logsumexp(terms) - logs[1] + probs[0] * z
-    ) * neuron
+    ) * neuron + picked
 
 
 def network(lib: SimpleNamespace, x: Any, y: Any, z: Any) -> Any:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 import sys
 import types
 import xml.etree.ElementTree as ET
@@ -47,7 +49,7 @@ def mlp_graph(sizes: list[int]) -> tuple[Value, list[tuple[str, Value]]]:
 
 
 def node_count(dot: str) -> int:
-    return len(re.findall(r"^\s*(?:n\d+|box_\w+) \[label=", dot, re.MULTILINE))
+    return len(re.findall(r'^\s*(?:n\d+|"box [^"]+") \[label=', dot, re.MULTILINE))
 
 
 def test_dot_of_the_worked_example_shows_every_label_value_and_gradient() -> None:
@@ -119,7 +121,7 @@ def test_options_change_direction_fields_and_number_format() -> None:
         ({"rankdir": "RL"}, "rankdir must be 'LR' or 'TB'"),
         ({"collapse": "layer"}, "collapse must be None or 'neuron'"),
         ({"number_format": "%d"}, "number_format is not a float format"),
-        ({"max_nodes": 0}, "max_nodes must be a positive int"),
+        ({"max_nodes": 0}, "to_dot: max_nodes must be >= 1, got 0"),
     ],
 )
 def test_bad_options_are_value_errors(options: dict, message: str) -> None:
@@ -213,7 +215,7 @@ def test_collapsing_neurons_shrinks_an_mlp_drawing_tenfold() -> None:
     collapsed = autograd.to_dot(out, names=names, collapse="neuron")
     assert node_count(full) >= 10 * node_count(collapsed)
     assert node_count(collapsed) == 33 + 2 + 4  # 33 neurons, 2 inputs, (out - 1) ** 2
-    assert 'box_layers_1_neurons_15 [label="{layers.1.neurons.15 | out' in collapsed
+    assert '"box layers.1.neurons.15" [label="{layers.1.neurons.15 | out' in collapsed
     assert "x0 | data 0.1" in collapsed
 
 
@@ -312,3 +314,57 @@ def test_show_backward_steps_with_ipywidgets_puts_the_frames_on_a_slider(
     assert slider == {"value": 1, "min": 1, "max": len(expected), "description": "step"}
     function(3)
     assert [frame.source for frame in shown] == [expected[2].source]
+
+
+HOSTILE = ['layer"0', "back\\\\slash", "a{b}|c<d>", "nul\x00byte", "new\nline", "tab\tand é ∂"]
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_every_name_label_and_number_format_reaches_dot_escaped(tmp_path: Path) -> None:
+    for text in HOSTILE:
+        w, b = Value(3.0, text), Value(4.0, "b")
+        z = (w * 2 + b) * (b + 1)
+        z.label = text
+        names = {f"{text}.0.w": w, f"x.{text}.b": b}
+        for options in (
+            {"names": names},
+            {"names": names, "collapse": "neuron"},
+            {"number_format": '"^9'},  # quotes as the fill character
+            {"number_format": "}>9"},
+            {"number_format": "{<9.2f"},
+        ):
+            source = autograd.to_dot(z, **options)
+            svg = subprocess.run(
+                ["dot", "-Tsvg"], input=source.encode(), capture_output=True, check=False
+            )
+            assert svg.returncode == 0, (text, options, svg.stderr.decode())
+            assert b"<svg" in svg.stdout
+
+
+def test_control_characters_in_a_label_are_shown_not_passed_to_dot() -> None:
+    source = autograd.to_dot(Value(1.0, "nul\x00byte\n"))
+    assert "\x00" not in source
+    assert r"nul\\x00byte\\n" in source
+
+
+def test_groups_that_differ_only_in_punctuation_stay_separate_boxes() -> None:
+    a, b = Value(1.0), Value(2.0)
+    out = a * b
+    dot = autograd.to_dot(out, names={"l.a_b.w": a, "l.a-b.w": b}, collapse="neuron")
+    boxes = re.findall(r'^\s*(\S+|"[^"]+") \[label="\{l\.a', dot, re.MULTILINE)
+    assert len(boxes) == len(set(boxes)) == 2
+
+
+def test_an_unknown_option_names_the_public_function_and_the_choices() -> None:
+    with pytest.raises(TypeError, match=r"to_dot\(\) got an unexpected keyword argument 'colour'"):
+        autograd.to_dot(Value(1.0), colour="red")
+    with pytest.raises(TypeError, match=r"backward_steps\(\) got an unexpected keyword argument"):
+        autograd.backward_steps(Value(1.0), rankdirr="TB")
+    with pytest.raises(TypeError, match="rankdir, show_data, show_grad, number_format"):
+        autograd.save_graph(Value(1.0), "g.svg", colour="red")
+
+
+def test_save_backward_steps_to_a_file_name_is_an_error_not_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"save_backward_steps: 'g\.svg' names a file"):
+        autograd.save_backward_steps(Value(1.0) * 2, tmp_path / "g.svg")
+    assert list(tmp_path.iterdir()) == []
