@@ -12,6 +12,8 @@ import math
 import random
 from importlib import resources
 
+from autograd import checks
+
 Data = tuple[list[list[float]], list]
 
 GATES = {
@@ -35,10 +37,8 @@ def logic_gate(name: str) -> Data:
 def moons(n: int = 100, noise: float = 0.1, seed: int | None = None) -> Data:
     """Two interleaving half circles in 2-D, labelled 0 (upper) and 1 (lower), with Gaussian
     noise of standard deviation ``noise``, in a random order (the set micrograd's demo uses)."""
-    if type(n) is not int or n < 2:
-        raise ValueError(f"moons: n must be an int >= 2, got {n!r}")
-    if noise < 0:
-        raise ValueError(f"moons: noise must be >= 0, got {noise!r}")
+    n = checks.integer(n, "moons", "n", low=2)
+    noise = checks.real(noise, "moons", "noise", low=0.0)
     rng = random.Random(seed)
     upper, lower = n // 2, n - n // 2
     points = [
@@ -65,19 +65,19 @@ def relu_pieces(x: float) -> float:
 
 def relu_pieces_curve(n: int = 33, low: float = 0.0, high: float = 8.0) -> Data:
     """``relu_pieces`` sampled at ``n`` evenly spaced points of [low, high]."""
-    xs = _grid(n, low, high)
+    xs = _grid(n, low, high, "relu_pieces_curve")
     return [[x] for x in xs], [relu_pieces(x) for x in xs]
 
 
 def sine_curve(n: int = 25, low: float = -math.pi, high: float = math.pi) -> Data:
     """sin(x) at ``n`` evenly spaced points of [low, high]."""
-    xs = _grid(n, low, high)
+    xs = _grid(n, low, high, "sine_curve")
     return [[x] for x in xs], [math.sin(x) for x in xs]
 
 
-def _grid(n: int, low: float, high: float) -> list[float]:
-    if type(n) is not int or n < 2:
-        raise ValueError(f"n must be an int >= 2, got {n!r}")
+def _grid(n: int, low: float, high: float, where: str) -> list[float]:
+    n = checks.integer(n, where, "n", low=2)
+    low, high = checks.real(low, where, "low"), checks.real(high, where, "high")
     return [low + (high - low) * i / (n - 1) for i in range(n)]
 
 
@@ -96,10 +96,15 @@ def train_test_split(
     """Shuffle with ``seed`` and split into X_train, X_test, y_train, y_test."""
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} inputs but {len(y)} targets")
-    if not 0.0 < test_fraction < 1.0:
-        raise ValueError(
-            f"train_test_split: test_fraction must be in (0, 1), got {test_fraction!r}"
-        )
+    test_fraction = checks.real(
+        test_fraction,
+        "train_test_split",
+        "test_fraction",
+        low=0.0,
+        high=1.0,
+        low_inclusive=False,
+        high_inclusive=False,
+    )
     order = list(range(len(X)))
     random.Random(seed).shuffle(order)
     cut = len(X) - round(len(X) * test_fraction)

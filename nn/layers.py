@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import autograd
-from autograd import Value
+from autograd import Value, checks
 
 from .init import SCHEMES
 from .module import Module
@@ -33,12 +33,8 @@ def _generator(seed: int | None, rng: random.Random | None) -> random.Random:
     return rng if rng is not None else random.Random(seed)
 
 
-def _size(n: object, what: str) -> int:
-    if type(n) is not int:
-        raise TypeError(f"{what} must be an int, got {type(n).__name__}")
-    if n < 1:
-        raise ValueError(f"{what} must be at least 1, got {n}")
-    return n
+def _size(n: object, where: str, what: str) -> int:
+    return checks.integer(n, where, what, low=1)
 
 
 class Neuron(Module):
@@ -55,7 +51,7 @@ class Neuron(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        _size(nin, "nin")
+        nin = _size(nin, "Neuron", "nin")
         if init not in SCHEMES:
             raise ValueError(f"unknown init {init!r}; choose one of {', '.join(SCHEMES)}")
         draw, generator = SCHEMES[init], _generator(seed, rng)
@@ -92,7 +88,7 @@ class Layer(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        _size(nout, "nout")
+        nout = _size(nout, "Layer", "nout")
         generator = _generator(seed, rng)
         self.neurons = [
             Neuron(nin, activation, init=init, nout=nout, rng=generator) for _ in range(nout)
@@ -100,7 +96,7 @@ class Layer(Module):
 
     def forward(self, x: Input) -> list[Value]:
         # Numbers become leaves once here, not once per neuron: one x0 feeds every neuron.
-        x = [xi if type(xi) is Value else Value(xi) for xi in x]
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:
@@ -115,9 +111,7 @@ class Dropout(Module):
     def __init__(
         self, p: float = 0.5, *, seed: int | None = None, rng: random.Random | None = None
     ) -> None:
-        if type(p) not in (int, float) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be a probability in [0, 1], got {p!r}")
-        self.p = float(p)
+        self.p = checks.real(p, "Dropout", "p", low=0.0, high=1.0)
         self._rng = _generator(seed, rng)
 
     def forward(self, x: Input) -> list[Value | float]:
@@ -152,8 +146,15 @@ class MLP(Module):
         dropout: float = 0.0,
         seed: int | None = None,
     ) -> None:
+        if isinstance(sizes, str) or not isinstance(sizes, Iterable):
+            raise TypeError(
+                "MLP: sizes must be a sequence of layer widths such as [16, 1], "
+                f"got {type(sizes).__name__}"
+            )
+        sizes = [_size(n, "MLP", f"sizes[{i}]") for i, n in enumerate(sizes)]
         if not sizes:
             raise ValueError("MLP: sizes must name at least one layer")
+        nin = _size(nin, "MLP", "nin")
         _activation(activation)
         _activation(output_activation)
         rng = random.Random(seed)

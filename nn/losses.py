@@ -7,15 +7,19 @@ are numbers. ``cross_entropy`` takes one list of logits per sample and class ind
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from numbers import Real
 
 import autograd
-from autograd import Value
+from autograd import Value, checks
 
 Prediction = Value | float | Sequence[Value]
 
+# Targets are numbers, checked here, or Values: inputs of a compiled function, whose values
+# are not known until it runs (so they are not checked, and not branched on).
+
 
 def _scalar(p: Prediction) -> Value | float:
-    if isinstance(p, (list, tuple)):
+    if not isinstance(p, (Value, Real)):
         if len(p) != 1:
             raise ValueError(f"expected one output per sample, got {len(p)}")
         return p[0]
@@ -27,9 +31,12 @@ def _pairs(predictions: Sequence[Prediction], targets: Sequence[float], loss: st
         predictions, targets = [predictions], [targets]  # one sample
     if len(predictions) != len(targets):
         raise ValueError(f"{loss}: {len(predictions)} predictions but {len(targets)} targets")
-    if not predictions:
+    if len(predictions) == 0:
         raise ValueError(f"{loss}: needs at least one sample")
-    return [(_scalar(p), t) for p, t in zip(predictions, targets, strict=True)]
+    return [
+        (_scalar(p), t if isinstance(t, Value) else checks.real(t, loss, "a target"))
+        for p, t in zip(predictions, targets, strict=True)
+    ]
 
 
 def mse(predictions: Sequence[Prediction], targets: Sequence[float]) -> Value:
@@ -46,7 +53,7 @@ def hinge(scores: Sequence[Prediction], labels: Sequence[float]) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y·s), for labels y of -1 or +1."""
     pairs = _pairs(scores, labels, "hinge")
     for _, y in pairs:
-        if y not in (-1, 1):
+        if not isinstance(y, Value) and y not in (-1, 1):
             raise ValueError(f"hinge: labels must be -1 or +1, got {y!r}")
     return autograd.mean([(1 + -y * s).relu() for s, y in pairs])
 
@@ -56,8 +63,8 @@ def binary_cross_entropy(logits: Sequence[Prediction], targets: Sequence[float])
     softplus(z) - t·z, which equals -t·log σ(z) - (1 - t)·log(1 - σ(z)) and never overflows."""
     pairs = _pairs(logits, targets, "binary_cross_entropy")
     for _, t in pairs:
-        if not 0 <= t <= 1:
-            raise ValueError(f"binary_cross_entropy: targets must be in [0, 1], got {t!r}")
+        if not isinstance(t, Value):
+            checks.real(t, "binary_cross_entropy", "a target", low=0.0, high=1.0)
     return autograd.mean([_softplus(z) - t * z for z, t in pairs])
 
 
@@ -66,19 +73,22 @@ def _softplus(z: Value | float) -> Value:
 
 
 def cross_entropy(logits: Sequence[Sequence[Value]], classes: Sequence[int]) -> Value:
-    """Softmax cross-entropy: mean of -log softmax(z)[class], computed as a stable
-    log_softmax. ``logits`` holds one list of scores per sample (one list alone is one sample)."""
-    if logits and isinstance(logits[0], (Value, int, float)):
+    """Softmax cross-entropy: mean of -log softmax(z)[c] = log Σⱼ e^(zⱼ - z_c), one node per
+    sample, exact for any finite logits. ``logits`` holds one list of scores per sample (one
+    list alone is one sample); ``classes`` the right class of each, an int (or a Value)."""
+    if len(logits) and isinstance(logits[0], (Value, Real)):
         logits, classes = [logits], [classes]  # type: ignore[list-item]
     if len(logits) != len(classes):
         raise ValueError(f"cross_entropy: {len(logits)} samples but {len(classes)} classes")
-    if not logits:
+    if len(logits) == 0:
         raise ValueError("cross_entropy: needs at least one sample")
     terms = []
     for row, c in zip(logits, classes, strict=True):
-        if type(c) is not int or not 0 <= c < len(row):
-            raise ValueError(f"cross_entropy: class must be an int in [0, {len(row)}), got {c!r}")
-        terms.append(-autograd.log_softmax(row)[c])
+        if isinstance(c, Value):
+            right = autograd.take(row, c)
+        else:
+            right = row[checks.integer(c, "cross_entropy", "a class", low=0, high=len(row) - 1)]
+        terms.append(autograd.logsumexp(row, shift=right))
     return autograd.mean(terms)
 
 

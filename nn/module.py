@@ -8,9 +8,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from autograd import Value
+from autograd import Value, checks, files
 
 FORMAT = "valuegrad-module"
+BYTES_PER_PARAMETER = 256  # a saved parameter takes about 30 bytes beyond its name
 
 
 class Module:
@@ -72,34 +73,43 @@ class Module:
                 f"load_state_dict: {type(self).__name__} has {len(named)} parameters, the state "
                 f"has {len(state)}; missing {_few(missing)}, unexpected {_few(unexpected)}"
             )
-        values = {}
-        for name, value in state.items():
-            if type(value) not in (int, float):
-                raise TypeError(f"load_state_dict: {name} must be a number, got {value!r}")
-            if not math.isfinite(value):
-                raise ValueError(f"load_state_dict: {name} must be finite, got {value!r}")
-            values[name] = float(value)
+        values = {
+            name: checks.real(value, "load_state_dict", name) for name, value in state.items()
+        }
         for name, p in named.items():  # only after everything was checked
             p.data = values[name]
 
     def save(self, path: str | Path) -> Path:
-        """Write the parameters to ``path`` as JSON (never pickle). Returns the path."""
-        path = Path(path)
-        document = {
-            "format": FORMAT,
-            "module": type(self).__name__,
-            "parameters": self.state_dict(),
-        }
-        path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-        return path
+        """Write the parameters to ``path`` as JSON (never pickle), atomically: if anything
+        fails (a full disk, an interruption), the file ``path`` held before is untouched.
+        Non-finite parameters (from an optimizer that diverged) are refused. Returns the path.
+        """
+        state = self.state_dict()
+        for name, value in state.items():
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"save: {name} is {value!r}, which JSON cannot hold (did training diverge?); "
+                    f"nothing was written, {path} is as it was"
+                )
+        document = {"format": FORMAT, "module": type(self).__name__, "parameters": state}
+        return files.write_atomic(path, json.dumps(document, indent=1, allow_nan=False) + "\n")
 
     def load(self, path: str | Path) -> Module:
         """Read parameters written by ``save``. A corrupt or mismatched file raises
-        ValueError and leaves the module unchanged. Returns the module."""
+        ValueError naming the file and leaves the module unchanged; a file far larger than
+        this module's could be is refused before it is read. Returns the module."""
         path = Path(path)
+        named = [name for name, _ in self.named_parameters()]
+        limit = 65536 + sum(len(name) + BYTES_PER_PARAMETER for name in named)
+        size = path.stat().st_size
+        if size > limit:
+            raise ValueError(
+                f"load: {path} is {size:,} bytes, more than a saved {type(self).__name__} of "
+                f"{len(named)} parameters can be (at most {limit:,} bytes)"
+            )
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            document = json.loads(path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ValueError(f"load: {path} is not a saved module: {error}") from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
             raise ValueError(f"load: {path} is not a saved module (no {FORMAT!r} header)")
@@ -107,7 +117,13 @@ class Module:
             raise ValueError(
                 f"load: {path} holds a {document.get('module')}, not a {type(self).__name__}"
             )
-        self.load_state_dict(document.get("parameters"))
+        parameters = document.get("parameters")
+        if not isinstance(parameters, dict):
+            raise ValueError(f"load: {path} has no mapping of parameters")
+        try:
+            self.load_state_dict(parameters)
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ValueError(f"load: {path} does not fit: {error}") from None
         return self
 
     def _members(self) -> Iterator[tuple[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 
-from autograd import Value
+from autograd import Value, checks
 
 Rate = float | Callable[[int], float]
 
@@ -23,15 +23,13 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
         if not all(isinstance(p, Value) for p in self.params):
             raise TypeError(f"{type(self).__name__}: parameters must be Values")
-        if not callable(lr):
-            _positive(lr, "lr", type(self).__name__)
-        self.lr = lr
+        self.lr = lr if callable(lr) else _setting(lr, type(self).__name__, "lr", positive=True)
         self.steps = 0
 
     def rate(self) -> float:
         """The learning rate for the coming step."""
         rate = self.lr(self.steps) if callable(self.lr) else self.lr
-        return _positive(rate, "lr", type(self).__name__, allow_zero=True)
+        return _setting(rate, type(self).__name__, "lr")
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -53,8 +51,8 @@ class SGD(Optimizer):
         self, params: Iterable[Value], lr: Rate, momentum: float = 0.0, weight_decay: float = 0.0
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _positive(momentum, "momentum", "SGD", allow_zero=True)
-        self.weight_decay = _positive(weight_decay, "weight_decay", "SGD", allow_zero=True)
+        self.momentum = _setting(momentum, "SGD", "momentum")
+        self.weight_decay = _setting(weight_decay, "SGD", "weight_decay")
         self._velocity: list[float] | None = None
 
     def _update(self, lr: float) -> None:
@@ -86,12 +84,12 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
-        beta1, beta2 = betas
-        for beta in betas:
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
-        self.betas = (float(beta1), float(beta2))
-        self.eps = _positive(eps, "eps", "Adam")
+        beta1, beta2 = (
+            checks.real(beta, "Adam", "betas", low=0.0, high=1.0, high_inclusive=False)
+            for beta in betas
+        )
+        self.betas = (beta1, beta2)
+        self.eps = _setting(eps, "Adam", "eps", positive=True)
         self._m = [0.0] * len(self.params)
         self._v = [0.0] * len(self.params)
 
@@ -106,9 +104,6 @@ class Adam(Optimizer):
             p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps)
 
 
-def _positive(x: object, name: str, where: str, allow_zero: bool = False) -> float:
-    if type(x) not in (int, float) or not math.isfinite(x):
-        raise TypeError(f"{where}: {name} must be a finite number, got {x!r}")
-    if x < 0 or (x == 0 and not allow_zero):
-        raise ValueError(f"{where}: {name} must be {'>= 0' if allow_zero else '> 0'}, got {x!r}")
-    return float(x)
+def _setting(x: object, where: str, name: str, positive: bool = False) -> float:
+    """A finite number >= 0 (> 0 if ``positive``): a rate, a momentum, a decay or an eps."""
+    return checks.real(x, where, name, low=0.0, low_inclusive=not positive)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograd import Value, no_grad
+from autograd import Value, checks, no_grad
 
 from .module import Module
 from .optim import Optimizer
@@ -35,6 +35,10 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     """The fraction classified right. Several outputs are class scores (the largest wins);
     one output is a score or logit: > 0 means the label 1, anything else the other label
     (0 or -1)."""
+    if len(predictions) != len(targets):
+        raise ValueError(f"accuracy: {len(predictions)} predictions but {len(targets)} targets")
+    if len(predictions) == 0:
+        raise ValueError("accuracy: needs at least one prediction")
     right = 0
     for p, t in zip(predictions, targets, strict=True):
         outputs = [float(v) for v in p] if isinstance(p, (list, tuple)) else [float(p)]
@@ -71,14 +75,15 @@ def fit(
     ``val_data`` after the epoch. ``progress`` shows a tqdm bar.
     """
     X, y = data
-    if len(X) != len(y) or not X:
+    if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit: need as many targets as inputs, at least one: {len(X)}, {len(y)}")
-    if type(epochs) is not int or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (type(batch_size) is not int or batch_size < 1):
-        raise ValueError(f"fit: batch_size must be a positive int or None, got {batch_size!r}")
-    if early_stopping is not None and val_data is None:
-        raise ValueError("fit: early_stopping needs val_data to watch")
+    epochs = checks.integer(epochs, "fit", "epochs", low=1)
+    if batch_size is not None:
+        batch_size = checks.integer(batch_size, "fit", "batch_size", low=1)
+    if early_stopping is not None:
+        early_stopping = checks.integer(early_stopping, "fit", "early_stopping", low=1)
+        if val_data is None:
+            raise ValueError("fit: early_stopping needs val_data to watch")
     rng = random.Random(seed)
     size = batch_size or len(X)
     history = History()

@@ -91,12 +91,19 @@ def test_dropout_zeroes_a_fraction_and_rescales_in_training_only() -> None:
 @pytest.mark.parametrize(
     ("make", "error", "message"),
     [
-        (lambda: nn.Neuron(0), ValueError, "nin must be at least 1"),
+        (lambda: nn.Neuron(0), ValueError, "Neuron: nin must be >= 1, got 0"),
         (lambda: nn.Neuron(2.0), TypeError, "nin must be an int"),
         (lambda: nn.Neuron(2, "softsign"), ValueError, "unknown activation 'softsign'"),
         (lambda: nn.MLP(2, [3], init="normal"), ValueError, "unknown init 'normal'"),
         (lambda: nn.MLP(2, []), ValueError, "sizes must name at least one layer"),
-        (lambda: nn.Dropout(1.5), ValueError, "p must be a probability"),
+        (
+            lambda: nn.MLP(2, 3),
+            TypeError,
+            r"MLP: sizes must be a sequence of layer widths such as \[16, 1\], got int",
+        ),
+        (lambda: nn.MLP(2, [3, 1.5]), TypeError, r"MLP: sizes\[1\] must be an int, got float"),
+        (lambda: nn.MLP(2, [3, 0]), ValueError, r"MLP: sizes\[1\] must be >= 1, got 0"),
+        (lambda: nn.Dropout(1.5), ValueError, r"Dropout: p must be in \[0, 1\], got 1.5"),
         (lambda: nn.Neuron(2, seed=0)([1.0]), ValueError, "expected 2 inputs, got 1"),
     ],
 )

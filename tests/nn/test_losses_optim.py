@@ -62,8 +62,14 @@ def test_penalties_by_hand() -> None:
     [
         (lambda: nn.mse([Value(1.0)], [1.0, 2.0]), "1 predictions but 2 targets"),
         (lambda: nn.hinge([Value(1.0)], [0]), "labels must be -1 or \\+1"),
-        (lambda: nn.binary_cross_entropy([Value(1.0)], [2]), "targets must be in \\[0, 1\\]"),
-        (lambda: nn.cross_entropy([[Value(1.0)]], [3]), "class must be an int in \\[0, 1\\)"),
+        (
+            lambda: nn.binary_cross_entropy([Value(1.0)], [2]),
+            "binary_cross_entropy: a target must be in \\[0, 1\\], got 2",
+        ),
+        (
+            lambda: nn.cross_entropy([[Value(1.0), Value(2.0)]], [3]),
+            "cross_entropy: a class must be in \\[0, 1\\], got 3",
+        ),
         (lambda: nn.mae([], []), "needs at least one sample"),
     ],
 )
@@ -145,5 +151,39 @@ def test_bad_optimizer_arguments() -> None:
         nn.SGD([], lr=0.1)
     with pytest.raises(ValueError, match="betas must be in"):
         nn.Adam(p, betas=(0.9, 1.0))
-    with pytest.raises(TypeError, match="lr must be a finite number"):
+    with pytest.raises(TypeError, match="SGD: lr must be a real number, got str"):
         nn.SGD(p, lr="fast")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: nn.SGD(ps, lr=math.nan),
+        lambda ps: nn.Adam(ps, lr=math.nan),
+        lambda ps: nn.SGD(ps, lr=0.1, momentum=math.nan),
+        lambda ps: nn.Adam(ps, eps=math.inf),
+    ],
+)
+def test_a_nan_or_infinite_setting_is_a_value_error(make) -> None:
+    with pytest.raises(ValueError, match=r"must be a finite number, got (nan|inf)"):
+        make([Value(1.0)])
+
+
+def test_a_schedule_returning_nan_is_a_value_error_and_changes_nothing() -> None:
+    w = Value(1.0)
+    optimizer = nn.SGD([w], lr=lambda k: math.nan)
+    (w * w).backward()
+    with pytest.raises(ValueError, match="SGD: lr must be a finite number, got nan"):
+        optimizer.step()
+    assert (w.data, optimizer.steps) == (1.0, 0)
+
+
+def test_cross_entropy_of_logits_beyond_the_float_range_apart_is_exact() -> None:
+    logits = [Value(1e308), Value(-1e308)]
+    loss = nn.cross_entropy([logits], [0])
+    assert loss.data == 0.0
+    loss.backward()
+    assert [v.grad for v in logits] == [0.0, 0.0]
+    # the true loss, 2e308, is not a float
+    with pytest.raises(OverflowError, match="shifted_logsumexp: the result overflows"):
+        nn.cross_entropy([logits], [1])

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import errno
 import json
+import math
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import nn
@@ -78,9 +86,13 @@ def test_a_mismatched_state_raises_and_changes_nothing() -> None:
     extra = {**state, "layers.2.neurons.0.b": 0.0}
     _unchanged_after(model, ValueError, "unexpected layers.2", lambda: model.load_state_dict(extra))
     bad = {**dict.fromkeys(state, 9.0), "layers.1.neurons.0.b": "x"}
-    _unchanged_after(model, TypeError, "must be a number", lambda: model.load_state_dict(bad))
+    _unchanged_after(
+        model, TypeError, "b must be a real number, got str", lambda: model.load_state_dict(bad)
+    )
     nan = {**dict.fromkeys(state, 9.0), "layers.1.neurons.0.b": float("nan")}
-    _unchanged_after(model, ValueError, "must be finite", lambda: model.load_state_dict(nan))
+    _unchanged_after(
+        model, ValueError, "b must be a finite number, got nan", lambda: model.load_state_dict(nan)
+    )
 
 
 def test_a_corrupt_or_foreign_file_raises_and_changes_nothing(tmp_path: Path) -> None:
@@ -120,3 +132,143 @@ def test_named_parameters_drive_the_graph_drawings_clusters() -> None:
     assert 'subgraph "cluster_layers.1.neurons.15" {' in full
     # each neuron's weights, its linear node and its activation become one box
     assert full.count(" [label=") >= 10 * collapsed.count(" [label=")
+
+
+# Saving never destroys the previous file; loading refuses every corrupt file the same way.
+
+
+def test_save_writes_through_a_temporary_file_and_leaves_no_temporary_behind(
+    tmp_path: Path,
+) -> None:
+    path = nn.MLP(2, [3, 1], seed=1).save(tmp_path / "model.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+    assert (
+        nn.MLP(2, [3, 1], seed=2).load(path).state_dict() == nn.MLP(2, [3, 1], seed=1).state_dict()
+    )
+
+
+def test_a_write_interrupted_halfway_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = nn.MLP(2, [3, 1], seed=1).save(tmp_path / "model.json")
+    good = path.read_bytes()
+    real_write = os.write
+
+    def write_half_then_interrupt(fd: int, data: bytes) -> int:
+        real_write(fd, bytes(data)[: len(data) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "write", write_half_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        nn.MLP(2, [3, 1], seed=2).save(path)
+    monkeypatch.undo()
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+FULL_DISK = """
+import resource, sys
+import nn
+model = nn.MLP(8, [64, 64, 1], seed=2)
+resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))  # files may not grow past 2 kB
+try:
+    model.save(sys.argv[1])
+except OSError as error:
+    print(type(error).__name__, error.errno)
+"""
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    path = nn.MLP(2, [3, 1], seed=1).save(tmp_path / "model.json")
+    good = path.read_bytes()
+    # With RLIMIT_FSIZE the kernel refuses the write (EFBIG), as a full disk refuses it
+    # (ENOSPC); SIGXFSZ would kill the process first, so the child ignores it.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n" + FULL_DISK,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.stdout.split() == ["OSError", str(errno.EFBIG)]
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_saving_a_non_finite_parameter_is_refused_naming_it_and_keeps_the_old_file(
+    tmp_path: Path,
+) -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    path = model.save(tmp_path / "model.json")
+    good = path.read_bytes()
+    model.layers[1].neurons[0].b.data = -math.inf  # what a diverged optimizer leaves
+    with pytest.raises(ValueError, match=r"save: layers\.1\.neurons\.0\.b is -inf"):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
+
+
+def test_every_corrupt_file_is_a_value_error_naming_the_file(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    good = json.loads(model.save(tmp_path / "good.json").read_text())
+    name = "layers.0.neurons.0.w0"
+    corrupt = {
+        "deeply nested": '{"format": "valuegrad-module", "module": "MLP", "parameters": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}",
+        "no parameters": json.dumps({"format": "valuegrad-module", "module": "MLP"}),
+        "parameters not a mapping": json.dumps({**good, "parameters": [1, 2]}),
+        "a string parameter": json.dumps({**good, "parameters": {**good["parameters"], name: "x"}}),
+        "an integer too large for a float": json.dumps(good).replace(
+            f'"{name}": {good["parameters"][name]!r}', f'"{name}": {10**400}'
+        ),
+        "NaN": json.dumps({**good, "parameters": {**good["parameters"], name: math.nan}}),
+        "not UTF-8": '{"format": "\xff"}',
+    }
+    for problem, text in corrupt.items():
+        path = tmp_path / "corrupt.json"
+        path.write_bytes(text.encode("latin-1" if problem == "not UTF-8" else "utf-8"))
+        before = model.state_dict()
+        with pytest.raises(ValueError, match=re.escape(str(path))) as caught:
+            model.load(path)
+        assert model.state_dict() == before, problem
+        if problem in ("a string parameter", "an integer too large for a float", "NaN"):
+            assert name in str(caught.value), problem
+
+
+def test_a_file_far_larger_than_the_model_is_refused_before_it_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    path = tmp_path / "huge.json"
+    path.write_text('{"format": "valuegrad-module", "padding": "' + "x" * 5_000_000 + '"}')
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(json, "loads", never)
+    with pytest.raises(ValueError, match=r"huge\.json is 5,000,\d+ bytes.*at most [\d,]+ bytes"):
+        model.load(path)
+
+
+def test_load_state_dict_accepts_numpy_numbers() -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    state = {name: np.float64(0.25) for name in model.state_dict()}
+    model.load_state_dict(state)
+    assert set(model.state_dict().values()) == {0.25}
+    assert all(type(v) is float for v in model.state_dict().values())
+
+
+def test_deepcopy_of_a_model_is_an_independent_model() -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    twin = copy.deepcopy(model)
+    assert twin.state_dict() == model.state_dict()
+    twin.layers[0].neurons[0].w[0].data = 99.0
+    assert model.layers[0].neurons[0].w[0].data != 99.0
+    assert twin([0.5, 0.5])[0].data != model([0.5, 0.5])[0].data

@@ -103,11 +103,18 @@ def test_accuracy_reads_scores_logits_and_labels() -> None:
     assert nn.accuracy([[0.3], [-0.2]], [1, 0]) == 1.0
 
 
+def test_accuracy_of_nothing_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="accuracy: needs at least one prediction"):
+        nn.accuracy([], [])
+    with pytest.raises(ValueError, match="accuracy: 2 predictions but 1 targets"):
+        nn.accuracy([1.0, 2.0], [1])
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"epochs": 0}, "epochs must be a positive int"),
-        ({"epochs": 1, "batch_size": 0}, "batch_size must be a positive int"),
+        ({"epochs": 0}, "fit: epochs must be >= 1, got 0"),
+        ({"epochs": 1, "batch_size": 0}, "fit: batch_size must be >= 1, got 0"),
         ({"epochs": 1, "early_stopping": 2}, "early_stopping needs val_data"),
     ],
 )
