@@ -10,6 +10,7 @@
 
 from . import checks, files
 from .engine import Function, Operand, Value
+from .func import hvp, jacfwd, jacobian, jacrev, jvp, vjp
 from .functional import (
     grad,
     hessian,
@@ -29,6 +30,7 @@ from .viz import (
     GraphvizNotFoundError,
     backward_steps,
     draw_graph,
+    forward_steps,
     save_backward_steps,
     save_graph,
     show_backward_steps,
@@ -49,12 +51,18 @@ __all__ = [
     "draw_graph",
     "enable_grad",
     "files",
+    "forward_steps",
     "grad",
     "gradcheck",
     "gradgradcheck",
     "hessian",
+    "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
+    "jvp",
     "linear",
     "log_softmax",
     "logsumexp",
@@ -71,4 +79,5 @@ __all__ = [
     "to_dot",
     "to_text",
     "topological_order",
+    "vjp",
 ]

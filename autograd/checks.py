@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import operator
 import reprlib
+from collections.abc import Iterable
 from math import isfinite
 from numbers import Integral, Real
 
-__all__ = ["integer", "real"]
+__all__ = ["integer", "real", "reals"]
 
 
 def real(
@@ -55,6 +56,17 @@ def real(
         raise ValueError(f"{subject} a finite number, got {value!r}")
     _check_range(value, subject, x, low, high, low_inclusive, high_inclusive)
     return value
+
+
+def reals(values: object, where: str, name: str = "") -> list[float]:
+    """A sequence of real numbers (a list, a tuple, a NumPy array…) as a list of floats;
+    a single number or a string is a TypeError, as is any item that is not a number."""
+    if isinstance(values, (str, bytes, Real)) or not isinstance(values, Iterable):
+        raise TypeError(
+            f"{where}: {name or 'the values'} must be a sequence of numbers, "
+            f"got {type(values).__name__}"
+        )
+    return [real(x, where) for x in values]
 
 
 def integer(

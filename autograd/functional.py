@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from math import isfinite
+from numbers import Real
 from typing import Any
 
-from .checks import real
+from .checks import real, reals
 from .engine import (
     _UNDEFINED,
     Operand,
@@ -114,33 +115,34 @@ def softmax(values: Iterable[Operand]) -> list[Value]:
 
 
 def grad(
-    output: Value,
+    outputs: Value | Sequence[Value],
     inputs: Value | Sequence[Value],
+    grad_outputs: Operand | Sequence[Operand] | None = None,
     *,
     create_graph: bool = False,
     allow_unused: bool = False,
 ) -> list[Any]:
     """d output / d x for each x in ``inputs``, returned as a list; no ``.grad`` is touched.
 
+    ``outputs`` is a Value or several; with several, the result is the gradient of
+    Σ seedᵢ·outputᵢ, the seeds being ``grad_outputs`` (1.0 each by default), as in
+    ``torch.autograd.grad``: a vector-Jacobian product.
+
     By default the gradients are floats, exactly the numbers ``backward()`` would give. With
     ``create_graph=True`` they are Values whose graph leads back to the inputs (recorded even
     inside ``no_grad()``, as in PyTorch), so ``grad`` applies to them again: second and third
     derivatives. The derivative rules are the ops' own ``local_grads``, evaluated on Values.
 
-    An input the output does not depend on raises ValueError, unless ``allow_unused=True``:
+    An input the outputs do not depend on raises ValueError, unless ``allow_unused=True``:
     then its gradient is 0.0 (``Value(0.0)`` with ``create_graph``).
     """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    targets = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for i, x in enumerate(targets):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    seeds = _seeds(outputs, grad_outputs, "grad")
+    targets = _nodes(inputs, "grad", "inputs")
     if create_graph:
         with enable_grad():
-            grads = _backpropagate(output, on_values=True)
+            grads = _backpropagate(seeds, on_values=True)
     else:
-        grads = _backpropagate(output, on_values=False)
+        grads = _backpropagate(seeds, on_values=False)
     results = []
     for i, x in enumerate(targets):
         g = grads.get(x)
@@ -161,12 +163,48 @@ def grad(
     return results
 
 
-def _backpropagate(output: Value, *, on_values: bool) -> dict[Value, Any]:
-    """The chain rule into a dict, node -> d output / d node, in the same order as backward()
-    (so the floats are identical). ``on_values`` evaluates each rule on the nodes themselves
-    instead of their data, recording the derivative's own graph."""
-    grads: dict[Value, Any] = {output: 1.0}
-    for node in reversed(topological_order(output)):
+def _nodes(values: Value | Sequence[Value], where: str, what: str) -> list[Value]:
+    """A Value or a sequence of them, as a list; anything else is a TypeError naming it."""
+    if isinstance(values, Value):
+        return [values]
+    if not isinstance(values, Iterable):
+        raise TypeError(
+            f"{where}: {what} must be a Value or a sequence of Values, got {type(values).__name__}"
+        )
+    nodes = list(values)
+    for i, x in enumerate(nodes):
+        if not isinstance(x, Value):
+            raise TypeError(f"{where}: {what}[{i}] must be a Value, got {type(x).__name__}")
+    return nodes
+
+
+def _seeds(
+    outputs: Value | Sequence[Value], seeds: Operand | Sequence[Operand] | None, where: str
+) -> dict[Value, Any]:
+    """Each output with the gradient that seeds it (1.0 unless given), summed where an
+    output is given twice."""
+    roots = _nodes(outputs, where, "outputs")
+    if not roots:
+        raise ValueError(f"{where}: needs at least one output")
+    if seeds is None:
+        given: list[Any] = [1.0] * len(roots)
+    else:
+        given = [seeds] if isinstance(seeds, (Value, Real)) else list(seeds)
+        if len(given) != len(roots):
+            raise ValueError(f"{where}: {len(roots)} outputs but {len(given)} grad_outputs")
+        given = [g if isinstance(g, Value) else real(g, where, "grad_outputs") for g in given]
+    found: dict[Value, Any] = {}
+    for root, seed in zip(roots, given, strict=True):
+        found[root] = found[root] + seed if root in found else seed
+    return found
+
+
+def _backpropagate(seeds: dict[Value, Any], *, on_values: bool) -> dict[Value, Any]:
+    """The chain rule into a dict, node -> d (Σ seed·output) / d node, in the same order as
+    backward() (so the floats are identical). ``on_values`` evaluates each rule on the nodes
+    themselves instead of their data, recording the derivative's own graph."""
+    grads: dict[Value, Any] = dict(seeds)
+    for node in reversed(topological_order(*seeds)):
         parents = node.parents
         g = grads.get(node)
         if not parents or g is None:
@@ -210,7 +248,7 @@ def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float
 
 def _evaluate(f: Callable[..., Value], inputs: Sequence[float], where: str) -> tuple[list, Value]:
     """Fresh leaves at the float ``inputs`` and ``f`` applied to them, which must be a Value."""
-    values = [_leaf(real(x, where)) for x in inputs]
+    values = [_leaf(x) for x in reals(inputs, where, "inputs")]
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"{where}: f must return a Value, got {type(out).__name__}")

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .checks import real
+from .checks import real, reals
 from .engine import Value
 from .functional import _evaluate, grad, hessian
 from .graph import topological_order
@@ -41,7 +41,7 @@ def numerical_grad(
     """
     _check_tolerances("numerical_grad", eps=eps)
     value_at = _value_function(f, "numerical_grad")
-    return _central_differences(value_at, _floats(inputs, "numerical_grad"), eps)
+    return _central_differences(value_at, reals(inputs, "numerical_grad", "inputs"), eps)
 
 
 def _value_function(f: Callable[..., Value], where: str) -> Callable[[Sequence[float]], float]:
@@ -69,7 +69,7 @@ def gradcheck(
     0, say) the engine's convention and the two-sided difference disagree: the row says so.
     """
     _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
-    at = _floats(inputs, "gradcheck")
+    at = reals(inputs, "gradcheck", "inputs")
     names = _input_names(f, len(at))
     values, out = _evaluate(f, at, "gradcheck")
     analytic = grad(out, values, allow_unused=True)
@@ -102,7 +102,7 @@ def gradgradcheck(
     """Check second derivatives: ``hessian(f, inputs)`` against central differences of the
     gradients (computed by ``grad``). Returns True or raises GradcheckError, like gradcheck."""
     _check_tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
-    at = _floats(inputs, "gradgradcheck")
+    at = reals(inputs, "gradgradcheck", "inputs")
     names = _input_names(f, len(at))
     analytic = hessian(f, at)
     rows = []
@@ -284,14 +284,6 @@ def _central_differences(
 
 def _moved(at: list[float], i: int, step: float) -> list[float]:
     return [*at[:i], at[i] + step, *at[i + 1 :]]
-
-
-def _floats(inputs: Sequence[float], where: str) -> list[float]:
-    if isinstance(inputs, (int, float, Value)) or not isinstance(inputs, Sequence):
-        raise TypeError(
-            f"{where}: inputs must be a sequence of numbers, got {type(inputs).__name__}"
-        )
-    return [real(x, where) for x in inputs]
 
 
 def _check_tolerances(where: str, **tolerances: float) -> None:

@@ -23,9 +23,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .checks import integer
+from .checks import integer, real
 from .engine import Value
 from .files import write_atomic
+from .func import _Linearization
 from .functional import _backpropagate
 from .graph import topological_order
 
@@ -33,6 +34,7 @@ __all__ = [
     "GraphvizNotFoundError",
     "backward_steps",
     "draw_graph",
+    "forward_steps",
     "save_backward_steps",
     "save_graph",
     "to_dot",
@@ -66,6 +68,8 @@ class GraphvizNotFoundError(RuntimeError):
 
 
 Names = Mapping[str, Value] | Mapping[Value, str] | Iterable[tuple[str, Value]]
+Tangents = Mapping[Value | str, float]
+"""The tangent of each input, for forward mode: leaves, as Values or by label (others 0)."""
 
 
 @dataclass(frozen=True)
@@ -124,14 +128,24 @@ def to_dot(
     return _dot(root, _options("to_dot", options), _parameter_names(names), None, highlight)
 
 
-def to_text(root: Value, *, number_format: str = ".4g", show_grad: bool = True) -> str:
+def to_text(
+    root: Value,
+    *,
+    number_format: str = ".4g",
+    show_grad: bool = True,
+    tangents: Tangents | None = None,
+) -> str:
     """One line per node in topological order, in the spirit of JAX's ``make_jaxpr``::
 
     %0 = leaf                          data=3   grad=10  # w
     %2 = mul(%1, %0)                   data=6   grad=5
+
+    With ``tangents`` (each input's tangent, by Value or label) every line also shows the
+    node's tangent in forward mode along that direction.
     """
     _options("to_text", {"number_format": number_format})
     order = _order(root, "to_text")
+    pushed = None if tangents is None else _tangents(root, order, tangents, "to_text")
     index = {node: i for i, node in enumerate(order)}
     rows = []
     for i, node in enumerate(order):
@@ -142,6 +156,8 @@ def to_text(root: Value, *, number_format: str = ".4g", show_grad: bool = True) 
         cells = [f"%{i} = {call}", f"data={format(node.data, number_format)}"]
         if show_grad:
             cells.append(f"grad={format(node.grad, number_format)}")
+        if pushed is not None:
+            cells.append(f"tangent={format(pushed[node], number_format)}")
         cells.append(f"# {node.label}" if node.label else "")
         rows.append(cells)
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -174,6 +190,19 @@ def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -
     the node whose gradient was just completed. The first frame has only the output's
     gradient; the last has them all. No ``.grad`` is changed."""
     return [_digraph(source) for source in _frames(root, names, options, "backward_steps")]
+
+
+def forward_steps(
+    root: Value, tangents: Tangents, *, names: Names | None = None, **options: Any
+) -> list[Any]:
+    """One drawing per step of forward mode along ``tangents`` (each input's tangent, by
+    Value or label; the other leaves' are 0): in topological order, frame k shows each node's
+    value and the tangents known after k + 1 nodes ("?" for the rest), and highlights the
+    node just computed. The last frame shows d root / d(direction). No ``.grad`` changes."""
+    return [
+        _digraph(source)
+        for source in _frames(root, names, options, "forward_steps", tangents=tangents)
+    ]
 
 
 def show_backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> None:
@@ -223,17 +252,57 @@ def save_backward_steps(
 # Building the DOT source
 
 
-def _frames(root: Value, names: Names | None, options: Mapping[str, Any], where: str) -> list[str]:
+def _frames(
+    root: Value,
+    names: Names | None,
+    options: Mapping[str, Any],
+    where: str,
+    tangents: Tangents | None = None,
+) -> list[str]:
+    """The DOT source of each step: of backward(), or of forward mode along ``tangents``."""
     opts = _options(where, options)
     parameters = _parameter_names(names)
-    order = _order(root, "backward_steps")
-    grads = _backpropagate(root, on_values=False)
+    order = _order(root, where)
+    if tangents is None:
+        # backward: a node's gradient is complete once every node that uses it is done
+        found = _backpropagate({root: 1.0}, on_values=False)
+        steps, quantity = order[::-1], "grad"
+    else:  # forward: a node's tangent is known once its parents' are
+        found = _tangents(root, order, tangents, where)
+        steps, quantity = order, "tangent"
     known: dict[Value, float] = {}
     frames = []
-    for node in reversed(order):  # a node's gradient is complete once its consumers are done
-        known[node] = grads.get(node, 0.0)
-        frames.append(_dot(root, opts, parameters, dict(known), node))
+    for node in steps:
+        known[node] = found.get(node, 0.0)
+        frames.append(_dot(root, opts, parameters, dict(known), node, quantity))
     return frames
+
+
+def _tangents(
+    root: Value, order: list[Value], tangents: Tangents, where: str
+) -> dict[Value, float]:
+    """Every node's tangent in forward mode, the leaves' given by Value or by label."""
+    if not isinstance(tangents, Mapping):
+        raise TypeError(
+            f"{where}: tangents must map inputs (Values or labels) to numbers, "
+            f"got {type(tangents).__name__}"
+        )
+    leaves = [node for node in order if not node.parents]
+    seeds: dict[Value, float] = {}
+    for key, tangent in tangents.items():
+        if isinstance(key, Value):
+            if key not in leaves:
+                problem = f"a {key.op} node, not an input" if key.parents else "not in the graph"
+                raise ValueError(f"{where}: tangents are given to inputs; {key!r} is {problem}")
+            leaf = key
+        else:
+            matches = [node for node in leaves if node.label == key]
+            if len(matches) != 1:
+                problem = "no input has" if not matches else f"{len(matches)} inputs have"
+                raise ValueError(f"{where}: {problem} the label {key!r}")
+            (leaf,) = matches
+        seeds[leaf] = real(tangent, where, f"the tangent of {key!r}")
+    return _Linearization([root]).push(seeds)
 
 
 def _order(root: object, where: str) -> list[Value]:
@@ -308,7 +377,10 @@ def _dot(
     parameters: dict[Value, str],
     known: dict[Value, float] | None = None,
     highlight: Value | None = None,
+    quantity: str = "grad",
 ) -> str:
+    """The DOT source; ``known`` (with ``quantity`` naming it, "grad" or "tangent") replaces
+    the nodes' .grad, a missing node showing "?"."""
     order = _order(root, "to_dot")
     index = {node: i for i, node in enumerate(order)}
     owners = _owners(order, parameters) if parameters else {}
@@ -347,7 +419,7 @@ def _dot(
         if opts.show_data:
             fields.append(f"data {number(node.data)}")
         if opts.show_grad:
-            fields.append(f"grad {grad_of(node)}")
+            fields.append(f"{quantity} {grad_of(node)}")
         role = _role(node, root, parameters)
         style = f'fillcolor="{COLOURS[role]}"'
         if node is highlight:
@@ -365,7 +437,7 @@ def _dot(
                 attrs = f' [label="{position}"]' if ordered else ""
                 edges.append(f"{node_id(parent)} -> n{i}op{attrs}")
     if boxes:
-        _collapsed_boxes(order, boxes, node_id, number, grad_of, lines, edges)
+        _collapsed_boxes(order, boxes, node_id, number, grad_of, lines, edges, quantity)
 
     body = [
         f"graph [rankdir={opts.rankdir} fontname=Helvetica]",
@@ -386,6 +458,7 @@ def _collapsed_boxes(
     grad_of: Callable[[Value], str],
     lines: dict[str, list[str]],
     edges: list[str],
+    quantity: str,
 ) -> None:
     """Draw each collapsed neuron as one box showing its output (its last node in
     topological order), with one edge from each outside node that feeds it."""
@@ -403,7 +476,7 @@ def _collapsed_boxes(
                 sources.append(source)
     for group, out in outputs.items():
         box = _box_id(group)
-        label = f"{{{_escape(group)} | out {number(out.data)} | grad {grad_of(out)}}}"
+        label = f"{{{_escape(group)} | out {number(out.data)} | {quantity} {grad_of(out)}}}"
         lines.setdefault(_group_parent(group), []).append(
             f'{box} [label="{label}" fillcolor="{COLOURS["parameter"]}" style="filled,bold"]'
         )

@@ -162,6 +162,28 @@ def targets(rows: list[Row]) -> str:
         lines.append(
             f"- memory per node at most 1/3 of micrograd's: {share:.2f} {_met(share <= 1 / 3)}"
         )
+    forward = find("chain of N adds, value", VALUEGRAD + ", jvp (forward mode)")
+    backward = find("chain of N adds, value", VALUEGRAD + ", backward()")
+    if forward and backward:
+        ratio = forward[0].value / backward[0].value
+        lines.append(
+            f"- jvp per node within 1.5× of backward()'s on the chain ({forward[0].size}): "
+            f"{ratio:.2f}× {_met(ratio <= 1.5)}"
+        )
+    for workload, fast, slow in (
+        ("Jacobian, 1 input", "jacfwd (forward mode)", "jacrev (reverse mode)"),
+        ("Jacobian, m inputs", "jacrev (reverse mode)", "jacfwd (forward mode)"),
+    ):
+        quick, other = (
+            find(workload, f"{VALUEGRAD}, {fast}"),
+            find(workload, f"{VALUEGRAD}, {slow}"),
+        )
+        if quick and other:
+            ratio = other[0].value / quick[0].value
+            lines.append(
+                f"- {workload} ({quick[0].size}): {fast.split()[0]} at least 10× faster than "
+                f"{other[0].engine.split(', ')[1].split()[0]}: {ratio:.0f}× {_met(ratio >= 10)}"
+            )
     ours, tensors = find("moons training", VALUEGRAD), find("moons training", "PyTorch tensors")
     if ours and tensors:
         ratio = ours[0].value / tensors[0].value

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import autograd
-from autograd import Value
+from autograd import Value, jacfwd, jacrev, jvp
 from nn import MLP, SGD, Adam, cases, cross_entropy, datasets, fit
 
 try:
@@ -64,10 +64,12 @@ class Sizes:
     digits_train: int
     digits_batch: int
     digits_repeats: int
+    jvp_chain: int
+    jacobian_width: int
 
 
-FULL = Sizes(100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3)
-SMOKE = Sizes(8, 1, (10**2,), 10**3, 10**3, 20, 10, 1)
+FULL = Sizes(100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3, 10**6, 1000)
+SMOKE = Sizes(8, 1, (10**2,), 10**3, 10**3, 20, 10, 1, 10**3, 20)
 
 
 _Total = Callable[[list[Any], list[Any]], Any]  # the wide workload's Σ wᵢ·xᵢ, one engine's way
@@ -530,10 +532,88 @@ def _multiclass_hinge(scores: Sequence[Any], label: int) -> Any:
     return sum((1 + s - right).relu() for j, s in enumerate(scores) if j != label)
 
 
+# 5. Forward mode against reverse mode
+
+
+def forward_and_reverse(sizes: Sizes) -> list[Row]:
+    """When each mode pays. A chain of N adds: forward mode (jvp) against backward(), value
+    and derivative each, per node. Then Jacobians: one input and many outputs (a trajectory,
+    each step an output), where one forward sweep does what takes a backward sweep per
+    output; and many inputs and one output, the other way round."""
+    n, width = sizes.jvp_chain, sizes.jacobian_width
+    workload, size, unit = "chain of N adds, value + derivative", f"N = {n:,}", "µs/node"
+    repeats = 3 if n > 10**5 else 10
+
+    def by_backward() -> float:
+        x = Value(0.5)
+        _chain_of_adds(x, n).backward()
+        return x.grad
+
+    rows = []
+    for engine, run in (
+        (VALUEGRAD + ", backward()", by_backward),
+        (
+            VALUEGRAD + ", jvp (forward mode)",
+            lambda: jvp(lambda x: _chain_of_adds(x, n), (0.5,), (1.0,))[1],
+        ),
+    ):
+        seconds, results = _median_time(lambda run=run: run(), repeats)
+        if any(r != n + 1 for r in results):
+            raise DisagreementError(f"{workload}: {engine} gives {results[0]}, not {n + 1}")
+        rows.append(Row(workload, size, engine, seconds * 1e6 / n, unit))
+
+    for workload, function, inputs in (
+        ("Jacobian, 1 input → m outputs", _trajectory(width), [0.3]),
+        ("Jacobian, m inputs → 1 output", _recurrence, [0.01 * (k % 7) for k in range(width)]),
+    ):
+        size = f"m = {width:,}"
+        found = []
+        for engine, transform in (
+            (VALUEGRAD + ", jacfwd (forward mode)", jacfwd),
+            (VALUEGRAD + ", jacrev (reverse mode)", jacrev),
+        ):
+            seconds, results = _median_time(lambda t=transform, f=function, at=inputs: t(f, at), 3)
+            found.append(results[0])
+            rows.append(Row(workload, size, engine, seconds * 1e3, "ms"))
+        if max(_flat_difference(*found)) > AGREE:
+            raise DisagreementError(f"{workload}: jacfwd and jacrev differ")
+    return rows
+
+
+def _trajectory(steps: int) -> Callable[[Value], list[Value]]:
+    """h₀ = x, hₖ₊₁ = hₖ + 0.01·sin(hₖ)·x: every hₖ is an output, each depending on all the
+    steps before it, as positions along a path depend on its starting velocity."""
+
+    def f(x: Value) -> list[Value]:
+        h, path = x, []
+        for _ in range(steps):
+            h = h + 0.01 * h.sin() * x
+            path.append(h)
+        return path
+
+    return f
+
+
+def _recurrence(*xs: Value) -> Value:
+    """One output from many inputs, through a recurrence h ← tanh(h + xₖ)·0.5 + 0.5·h."""
+    h = Value(0.0)
+    for x in xs:
+        h = (h + x).tanh() * 0.5 + 0.5 * h
+    return h
+
+
+def _flat_difference(a: Any, b: Any) -> list[float]:
+    """|a - b| / max(|a|, |b|) over two Jacobians (a list, or a list of lists)."""
+    flat_a = [v for row in a for v in row] if isinstance(a[0], list) else a
+    flat_b = [v for row in b for v in row] if isinstance(b[0], list) else b
+    return [abs(u - v) / max(abs(u), abs(v), 1e-300) for u, v in zip(flat_a, flat_b, strict=True)]
+
+
 WORKLOADS: dict[str, Callable[[Sizes], list[Row]]] = {
     "moons": moons_step,
     "chain": chain,
     "memory": memory,
     "wide": wide,
     "digits": digits_epoch,
+    "forward": forward_and_reverse,
 }

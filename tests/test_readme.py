@@ -45,7 +45,11 @@ def test_readme_shows_the_real_text_listing() -> None:
 def test_every_file_the_readme_links_to_exists() -> None:
     links = re.findall(r"\]\(([^)#:]+)\)", README.read_text(encoding="utf-8"))
     assert "docs/z_graph.svg" in links
-    assert len([link for link in links if link.startswith("notebooks/")]) == 9
+    notebooks = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    assert (
+        sorted(link.removeprefix("notebooks/") for link in links if link.startswith("notebooks/"))
+        == notebooks
+    )
     assert [link for link in links if not (ROOT / link).is_file()] == []
 
 

@@ -120,7 +120,7 @@ def test_an_overflowing_gradient_raises() -> None:
 
 def test_bad_arguments_are_type_errors() -> None:
     x = Value(1.0)
-    with pytest.raises(TypeError, match="grad: output must be a Value, got float"):
+    with pytest.raises(TypeError, match="grad: outputs must be a Value or a sequence of Values"):
         grad(1.0, [x])  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"grad: inputs\[1\] must be a Value, got int"):
         grad(x * 2, [x, 3])  # type: ignore[list-item]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import autograd
-from autograd import Value
+from autograd import Value, hvp, jacfwd, jacobian, jacrev, jvp, vjp
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch is optional: pip install torch==2.13.0 to cross-check against it"
@@ -190,3 +190,68 @@ def test_second_derivatives_match_pytorch_create_graph(
 ) -> None:
     for ours_row, their_row in zip(our_hessian(f, at), their_hessian(f, at), strict=True):
         assert ours_row == pytest.approx(their_row, rel=1e-9, abs=1e-11)
+
+
+# Forward mode and the function transforms against torch.func, in float64
+
+
+def _ours(expression):
+    return lambda *xs: expression(OURS, *xs)
+
+
+def _theirs(expression):
+    return lambda *xs: expression(TORCH, *xs)
+
+
+def _tensors(point: Sequence[float]) -> tuple:
+    return tuple(torch.tensor(x, dtype=torch.float64) for x in point)
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS, ids=lambda e: e.__name__)
+def test_jvp_vjp_and_jacobians_match_torch_func(expression) -> None:
+    for point in POINTS:
+        direction = (0.3, -1.1, 0.7)
+        value, tangent = jvp(_ours(expression), point, direction)
+        their_value, their_tangent = torch.func.jvp(
+            _theirs(expression), _tensors(point), _tensors(direction)
+        )
+        assert value == pytest.approx(their_value.item(), rel=1e-9)
+        assert tangent == pytest.approx(their_tangent.item(), rel=1e-9, abs=1e-12)
+        for ours, theirs in ((jacrev, torch.func.jacrev), (jacfwd, torch.func.jacfwd)):
+            expected = theirs(_theirs(expression), argnums=(0, 1, 2))(*_tensors(point))
+            assert ours(_ours(expression), point) == pytest.approx(
+                [g.item() for g in expected], rel=1e-9, abs=1e-12
+            )
+        _, pull = vjp(_ours(expression), *point)
+        _, their_pull = torch.func.vjp(_theirs(expression), *_tensors(point))
+        their_grads = their_pull(torch.tensor(2.5, dtype=torch.float64))
+        assert list(pull(2.5)) == pytest.approx(
+            [g.item() for g in their_grads], rel=1e-9, abs=1e-12
+        )
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS, ids=lambda e: e.__name__)
+def test_hvp_matches_pytorch(expression) -> None:
+    for point in POINTS[:3]:
+        v = (0.4, 1.3, -0.6)
+        _, theirs = torch.autograd.functional.hvp(
+            lambda *xs: expression(TORCH, *xs), _tensors(point), _tensors(v)
+        )
+        ours = hvp(_ours(expression), point, v)
+        assert ours == pytest.approx([t.item() for t in theirs], rel=1e-9, abs=1e-11)
+
+
+def test_jacobian_of_several_outputs_matches_torch_func() -> None:
+    def ours(x: Value, y: Value, z: Value) -> list[Value]:
+        return [*autograd.softmax([x * y, y - z, z]), (x * z).tanh(), autograd.max([x, y, z])]
+
+    def theirs(x, y, z):
+        soft = torch.softmax(torch.stack([x * y, y - z, z]), 0)
+        return torch.cat([soft, torch.stack([torch.tanh(x * z), torch.stack([x, y, z]).max()])])
+
+    point = (0.6, -0.4, 1.1)
+    expected = torch.stack(torch.func.jacrev(theirs, argnums=(0, 1, 2))(*_tensors(point)), 1)
+    for mode in ("forward", "reverse"):
+        rows = jacobian(ours, point, mode=mode)
+        for row, their_row in zip(rows, expected.tolist(), strict=True):
+            assert row == pytest.approx(their_row, rel=1e-9, abs=1e-15)

@@ -191,6 +191,63 @@ def test_each_frame_highlights_the_node_just_completed() -> None:
     assert [m.group(1) for m in highlighted] == [f"n{i}" for i in range(7, -1, -1)]
 
 
+def test_forward_steps_fill_in_tangents_in_topological_order() -> None:
+    w, b, z = z_example()
+    frames = autograd.forward_steps(z, {"b": 1.0})
+    order = autograd.topological_order(z)
+    assert len(frames) == len(order)
+    assert [f.source.count("tangent ?") for f in frames] == list(range(len(order) - 1, -1, -1))
+    highlighted = [re.search(r"^\t(n\d+) .*penwidth=3", f.source, re.MULTILINE) for f in frames]
+    assert [m.group(1) for m in highlighted] == [f"n{i}" for i in range(8)]
+    last = frames[-1].source
+    for text in (
+        "{w | data 3 | tangent 0}",
+        "{b | data 4 | tangent 1}",
+        "{x | data 10 | tangent 1}",
+    ):
+        assert text in last
+    assert "{y | data 5 | tangent 1}" in last
+    assert "{z | data 50 | tangent 15}" in last  # ∂z/∂b
+    assert "grad" not in last
+    assert (w.grad, b.grad) == (10.0, 15.0)  # frames never touch .grad
+
+
+def test_forward_steps_take_inputs_as_values_or_labels_and_are_deterministic() -> None:
+    w, _, z = z_example()
+    by_value = [f.source for f in autograd.forward_steps(z, {w: 1.0})]
+    by_label = [f.source for f in autograd.forward_steps(z, {"w": 1.0})]
+    assert by_value == by_label
+    assert "{z | data 50 | tangent 10}" in by_value[-1]  # ∂z/∂w
+    _, _, again = z_example()
+    assert [f.source for f in autograd.forward_steps(again, {"w": 1.0})] == by_value
+
+
+@pytest.mark.parametrize(
+    ("tangents", "error", "message"),
+    [
+        ({"q": 1.0}, ValueError, "no input has the label 'q'"),
+        ({"x": 1.0}, ValueError, "no input has the label 'x'"),  # x is computed, not an input
+        ({"w": "1"}, TypeError, "the tangent of 'w' must be a real number"),
+        ([1.0, 0.0], TypeError, "tangents must map inputs"),
+    ],
+)
+def test_forward_steps_refuse_tangents_for_anything_but_inputs(
+    tangents: object, error: type[Exception], message: str
+) -> None:
+    _, _, z = z_example()
+    with pytest.raises(error, match=message):
+        autograd.forward_steps(z, tangents)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"tangents are given to inputs; .* is a add node"):
+        autograd.forward_steps(z, {z.parents[0]: 1.0})
+
+
+def test_text_listing_shows_tangents_along_a_direction() -> None:
+    _, _, z = z_example()
+    listing = autograd.to_text(z, tangents={"b": 1.0}, show_grad=False)
+    assert listing.splitlines()[-1] == "%7 = mul(%4, %6)  data=50  tangent=15  # z"
+    assert "%3 = leaf         data=4   tangent=1   # b" in listing
+
+
 def test_save_backward_steps_writes_numbered_frames(tmp_path: Path) -> None:
     _, _, z = z_example()
     paths = autograd.save_backward_steps(z, tmp_path / "frames", format="svg")

@@ -28,7 +28,8 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
     assert run.returncode == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
     workloads = {row.split(" | ")[0].lstrip("| ") for row in rows[1:]}
-    assert len(workloads) == 6  # moons, chain, two memory rows, wide, digits
+    # moons, chain, two memory rows, wide, digits, the chain in both modes, two Jacobians
+    assert len(workloads) == 9
     measured = {row.split(" | ")[2] for row in rows[1:] if "not installed" not in row}
     expected = {"valuegrad", "micrograd"}  # the test extra installs micrograd
     if importlib.util.find_spec("torch"):
@@ -36,6 +37,8 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
     assert expected <= measured
     assert "Measured " in run.stdout
     assert "moons step at least 10× faster than micrograd" in run.stdout
+    assert "jvp per node within 1.5× of backward()'s" in run.stdout
+    assert "jacfwd at least 10× faster than jacrev" in run.stdout
 
 
 def test_engines_that_disagree_stop_the_benchmark() -> None:

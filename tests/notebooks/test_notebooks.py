@@ -14,7 +14,7 @@ FOLDER = Path(__file__).resolve().parents[2] / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 
 
-def test_the_nine_notebooks_are_there_in_order() -> None:
+def test_the_notebooks_of_the_tour_are_there_in_order() -> None:
     assert [path.stem for path in NOTEBOOKS] == [
         "01_backprop_by_hand",
         "02_perceptron",
@@ -25,6 +25,7 @@ def test_the_nine_notebooks_are_there_in_order() -> None:
         "07_activations_losses_regularization",
         "08_testing_gradients",
         "09_higher_order",
+        "11_forward_and_reverse",
     ]
 
 
