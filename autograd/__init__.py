@@ -9,6 +9,7 @@
 """
 
 from . import checks, files
+from .compiler import ConcretizationError, Program, compile, trace
 from .engine import Function, Operand, Value
 from .func import hvp, jacfwd, jacobian, jacrev, jvp, vjp
 from .functional import (
@@ -24,7 +25,14 @@ from .functional import (
     take,
 )
 from .graph import topological_order
-from .modes import detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled, no_grad
+from .modes import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    is_tracing,
+    no_grad,
+)
 from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
 from .viz import (
     GraphvizNotFoundError,
@@ -39,14 +47,17 @@ from .viz import (
 )
 
 __all__ = [
+    "ConcretizationError",
     "Function",
     "GradcheckError",
     "GraphvizNotFoundError",
     "Operand",
+    "Program",
     "Value",
     "assert_grads",
     "backward_steps",
     "checks",
+    "compile",
     "detect_anomaly",
     "draw_graph",
     "enable_grad",
@@ -59,6 +70,7 @@ __all__ = [
     "hvp",
     "is_anomaly_enabled",
     "is_grad_enabled",
+    "is_tracing",
     "jacfwd",
     "jacobian",
     "jacrev",
@@ -79,5 +91,6 @@ __all__ = [
     "to_dot",
     "to_text",
     "topological_order",
+    "trace",
     "vjp",
 ]

@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Union
 
 from .checks import real
 from .graph import topological_order
-from .modes import RECORDING, mode, origin_of, remember_origin
+from .modes import RECORDING, mode, origin_of, remember_origin, tracer
 
 Operand = Union["Value", float, int]
 """What operations accept: a Value, or a real number (taken as a constant leaf)."""
@@ -128,6 +128,8 @@ class Value:
         self.label = label
         self.parents = ()
         self._fn = None
+        if mode.get().tracing:  # made inside a function being traced: a constant of it
+            tracer.get().constant(self)
 
     @property
     def op(self) -> str:
@@ -309,8 +311,11 @@ class Value:
         seed = real(grad, "backward")
         order = topological_order(self)
         leaves, inner, partials = _local_grads(order)  # may raise: nothing has changed yet
-        before = [leaf.grad for leaf in leaves]
-        for node in order:
+        # This pass starts every node at 0; the leaves' earlier gradients are added at the
+        # end. When they hold none (the usual case, after zero_grad), they are at 0 already.
+        accumulating = any(map(_grad, leaves))
+        before = list(map(_grad, leaves)) if accumulating else [0.0] * len(leaves)
+        for node in order if accumulating else inner:
             node.grad = 0.0
         self.grad = seed
         try:
@@ -329,12 +334,15 @@ class Value:
             for node in inner:
                 node.grad = 0.0
             raise
-        for leaf, old in zip(leaves, before, strict=True):
-            leaf.grad += old
+        if accumulating:
+            for leaf, old in zip(leaves, before, strict=True):
+                leaf.grad += old
 
 
 _new = object.__new__
 _data = attrgetter("data")
+_grad = attrgetter("grad")
+_FLOAT = {float}
 _JUST_VALUES = {Value}
 
 
@@ -343,8 +351,11 @@ def _record(fn: type[Function], data: float, parents: tuple[Value, ...]) -> Valu
     if not isfinite(data):
         raise _forward_error(fn, parents, data)
     now = mode.get()
-    if now is not RECORDING and not now.record:  # inside no_grad(): the result is a leaf
-        return _leaf(data)
+    if now is not RECORDING:
+        if now.tracing:  # autograd.trace is recording a function: its tracer makes the node
+            return tracer.get().record(fn, data, parents, now)
+        if not now.record:  # inside no_grad(): the result is a leaf
+            return _leaf(data)
     node = _new(Value)
     node.data = data
     node.grad = 0.0
@@ -364,6 +375,8 @@ def _leaf(data: float, label: str = "") -> Value:
     node.label = label
     node.parents = ()
     node._fn = None
+    if mode.get().tracing:  # a number made a leaf inside a function being traced: a constant
+        tracer.get().constant(node)
     return node
 
 
@@ -504,8 +517,14 @@ def _chain_rule(inner: list[Value], partials: list[Sequence[float]]) -> None:
 
 
 def _finite_floats(leaves: list[Value]) -> bool:
-    """True when every leaf's gradient came out a finite float."""
-    return all(type(leaf.grad) is float and isfinite(leaf.grad) for leaf in leaves)
+    """True when every leaf's gradient came out a finite float. Their sum says so at C speed:
+    it is a float only if each is, and finite only if each is (or, rarely, if the finite
+    gradients add up past the float range: then each is looked at)."""
+    total = sum(map(_grad, leaves))
+    if type(total) is float and isfinite(total):
+        return True
+    grads = list(map(_grad, leaves))
+    return set(map(type, grads)) <= _FLOAT and all(map(isfinite, grads))
 
 
 def _to_floats(inner: list[Value], partials: list[Sequence[Any]]) -> bool:
@@ -587,8 +606,11 @@ def _show(node: Value) -> str:
     return f"{node.label}={node.data!r}" if node.label else repr(node.data)
 
 
-def _args(operands: Sequence[Value]) -> str:
-    return ", ".join(_show(v) for v in operands)
+def _args(operands: Sequence[Value], shown: int = 8) -> str:
+    """The operands for a message: all of them, or the first few and how many there are."""
+    if len(operands) <= shown:
+        return ", ".join(_show(v) for v in operands)
+    return ", ".join(_show(v) for v in operands[:shown]) + f", … ({len(operands)} operands)"
 
 
 def _call(node: Value) -> str:

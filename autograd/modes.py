@@ -1,9 +1,11 @@
-"""Recording modes: ``no_grad``, ``enable_grad`` and ``detect_anomaly``.
+"""Recording modes: ``no_grad``, ``enable_grad``, ``detect_anomaly``, and tracing.
 
 The mode lives in a ``contextvars.ContextVar``, so it is private to each thread and each
 asyncio task: ``no_grad()`` in one thread never stops another thread from recording.
-There are only four modes, each a shared object, so the engine's hot path tests for the
+There are only eight modes, each a shared object, so the engine's hot path tests for the
 default one with ``is``. Each context manager also works as a decorator (``@no_grad()``).
+While ``autograd.trace`` records a function, the mode says so and ``tracer`` holds the
+object that records each node.
 """
 
 from __future__ import annotations
@@ -18,23 +20,29 @@ from typing import Any
 
 
 class Mode:
-    """What operations do right now: record a graph or not; watch for NaN/inf or not."""
+    """What operations do right now: record a graph or not; watch for NaN/inf or not; hand
+    each node to a tracer or not."""
 
-    __slots__ = ("anomaly", "record")
+    __slots__ = ("anomaly", "record", "tracing")
 
-    def __init__(self, record: bool, anomaly: bool) -> None:
+    def __init__(self, record: bool, anomaly: bool, tracing: bool) -> None:
         self.record = record
         self.anomaly = anomaly
+        self.tracing = tracing
 
     def __repr__(self) -> str:
-        return f"Mode(record={self.record}, anomaly={self.anomaly})"
+        return f"Mode(record={self.record}, anomaly={self.anomaly}, tracing={self.tracing})"
 
 
-_MODES = {(r, a): Mode(r, a) for r in (True, False) for a in (True, False)}
-RECORDING = _MODES[True, False]
-"""The default mode: record the graph, no anomaly checks."""
+_FLAGS = (True, False)
+_MODES = {(r, a, t): Mode(r, a, t) for r in _FLAGS for a in _FLAGS for t in _FLAGS}
+RECORDING = _MODES[True, False, False]
+"""The default mode: record the graph, no anomaly checks, no tracing."""
 
 mode: ContextVar[Mode] = ContextVar("autograd_mode", default=RECORDING)
+
+tracer: ContextVar[Any] = ContextVar("autograd_tracer", default=None)
+"""While ``autograd.trace`` runs: what records each node (see ``autograd.compiler``)."""
 
 # Inside detect_anomaly(): where each node was created, so that a failure in backward() can
 # point at the line of the forward pass that made the failing op, as PyTorch's anomaly mode does.
@@ -55,13 +63,22 @@ def is_anomaly_enabled() -> bool:
     return mode.get().anomaly
 
 
+def is_tracing() -> bool:
+    """True while ``autograd.trace`` (or a compiled function's first call) records a function:
+    code that cannot be recorded, such as drawing a random mask, can check it."""
+    return mode.get().tracing
+
+
 @contextmanager
-def _switch(*, record: bool | None = None, anomaly: bool | None = None) -> Iterator[None]:
+def _switch(
+    *, record: bool | None = None, anomaly: bool | None = None, tracing: bool | None = None
+) -> Iterator[None]:
     now = mode.get()
     token = mode.set(
         _MODES[
             now.record if record is None else record,
             now.anomaly if anomaly is None else anomaly,
+            now.tracing if tracing is None else tracing,
         ]
     )
     try:
@@ -104,15 +121,30 @@ def detect_anomaly() -> Iterator[None]:
         _origins.reset(token)
 
 
+@contextmanager
+def tracing(recorder: Any) -> Iterator[None]:
+    """Hand every node made inside the block to ``recorder`` (``autograd.trace`` uses it)."""
+    token = tracer.set(recorder)
+    try:
+        with _switch(record=True, tracing=True):
+            yield
+    finally:
+        tracer.reset(token)
+
+
+def user_frames() -> list[traceback.FrameSummary]:
+    """The current call stack without the frames inside the autograd package: the user's code
+    that led here, innermost last."""
+    return [
+        frame for frame in traceback.extract_stack() if not frame.filename.startswith(_PACKAGE_DIR)
+    ]
+
+
 def remember_origin(node: object) -> None:
     """Record where ``node`` is being created; the engine calls this in anomaly mode only."""
     origins = _origins.get()
     if origins is not None:
-        origins[node] = [
-            frame
-            for frame in traceback.extract_stack()
-            if not frame.filename.startswith(_PACKAGE_DIR)
-        ]
+        origins[node] = user_frames()
 
 
 def origin_of(node: object) -> str:

@@ -1,15 +1,23 @@
 """Every operation, defined once: its value and its local derivatives, side by side.
 
-``forward`` computes the value from floats and guards the op's domain, raising the
-exception Python users expect (ValueError, ZeroDivisionError) with the op's name and the
-offending value, never returning a complex number or a NaN. A result too large for a float
-is returned as inf: the engine turns every non-finite result into one error (OverflowError,
-or FloatingPointError under detect_anomaly) naming the op and its operands.
+``forward`` computes the value and guards the op's domain, raising the exception Python
+users expect (ValueError, ZeroDivisionError) with the op's name and the offending value,
+never returning a complex number or a NaN. A result too large for a float is returned as
+inf: the engine turns every non-finite result into one error (OverflowError, or
+FloatingPointError under detect_anomaly) naming the op and its operands.
 
-``local_grads`` returns d out / d input for each input. It uses only arithmetic, ``float()``
-for a branch, and the helpers below, which call ``math`` on a float and the Value method on
-a Value. So the one rule serves backward() (on floats) and can also be evaluated on Values,
-building the graph of a derivative so that it can be differentiated again.
+``local_grads`` returns d out / d input for each input.
+
+The one rule serves every mode. Both methods use only arithmetic and the helpers below,
+which dispatch on the type of their argument:
+
+* floats: ``backward()``, forward mode, and the values of an eager graph (``math``);
+* Values: ``grad(..., create_graph=True)``, which evaluates a rule on the nodes themselves
+  and so records the graph of a derivative (the Value methods);
+* NumPy arrays: ``autograd.compile``, which evaluates a rule once for a whole batch of
+  samples (``numpy``, imported only then). A branch such as relu's is ``_where``, which picks
+  per element for arrays; a domain check is ``_require``, which names the first offending
+  element of an array.
 
 To add an op: one class here, plus a method or operator on Value if it should have one.
 """
@@ -17,45 +25,129 @@ To add an op: one class here, plus a method or operator on Value if it should ha
 from __future__ import annotations
 
 import math
-from functools import reduce
+from functools import cache, reduce
 from operator import add
 from typing import Any
 
 from .engine import Function, Value
 
 
+@cache
+def _numpy() -> Any:
+    import numpy
+
+    return numpy
+
+
 def _exp(x: Any) -> Any:
-    return math.exp(x) if type(x) is float else x.exp()
+    if type(x) is float:
+        return math.exp(x)
+    return x.exp() if isinstance(x, Value) else _numpy().exp(x)
 
 
 def _log(x: Any) -> Any:
-    return math.log(x) if type(x) is float else x.log()
+    if type(x) is float:
+        return math.log(x)
+    return x.log() if isinstance(x, Value) else _numpy().log(x)
 
 
 def _sin(x: Any) -> Any:
-    return math.sin(x) if type(x) is float else x.sin()
+    if type(x) is float:
+        return math.sin(x)
+    return x.sin() if isinstance(x, Value) else _numpy().sin(x)
 
 
 def _cos(x: Any) -> Any:
-    return math.cos(x) if type(x) is float else x.cos()
+    if type(x) is float:
+        return math.cos(x)
+    return x.cos() if isinstance(x, Value) else _numpy().cos(x)
+
+
+def _math(name: str, x: Any) -> Any:
+    """``math.<name>`` of a float, ``numpy.<name>`` of an array (forward: never a Value)."""
+    return getattr(math, name)(x) if type(x) is float else getattr(_numpy(), name)(x)
+
+
+def _power(x: Any, y: Any) -> Any:
+    """x ** y, with inf (not Python's OverflowError) where floats overflow, as arrays give."""
+    if type(x) is float and type(y) is float:
+        try:
+            return x**y
+        except OverflowError:
+            return math.inf
+    return x**y
 
 
 def _sigmoid(x: Any) -> Any:
-    return Sigmoid.forward(x) if type(x) is float else x.sigmoid()
+    return x.sigmoid() if isinstance(x, Value) else Sigmoid.forward(x)
 
 
-def _equal(x: Any, y: Any) -> Any:
-    """x == y by value (for a Value, its data: == on Values is identity)."""
-    return _number(x) == _number(y)
-
-
-def _number(x: Any) -> Any:
+def _value(x: Any) -> Any:
+    """What a branch compares: a number or an array as it is, a Value's data (its ``<`` is
+    refused, and its ``==`` is identity)."""
     return x.data if isinstance(x, Value) else x
 
 
+def _step(x: Any) -> Any:
+    """The Heaviside step: 1.0 where x > 0, else 0.0 (one call on a float: ReLU's derivative
+    is on the hot path of every eager network)."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else 0.0
+    return _where(_value(x) > 0.0, 1.0, 0.0)
+
+
+def _equal(x: Any, y: Any) -> Any:
+    return _value(x) == _value(y)
+
+
 def _where(condition: Any, then: Any, otherwise: Any) -> Any:
-    """``then`` where ``condition`` holds, else ``otherwise``."""
-    return then if condition else otherwise
+    """``then`` where ``condition`` holds, else ``otherwise``: a Python choice for a bool,
+    element by element for an array (both sides are then computed, so each must be safe
+    to compute everywhere)."""
+    if type(condition) is bool:
+        return then if condition else otherwise
+    return _numpy().where(condition, then, otherwise)
+
+
+def _largest(xs: tuple[Any, ...]) -> Any:
+    if type(xs[0]) is float:
+        return max(xs)
+    return reduce(_numpy().maximum, xs)
+
+
+def _fsum(parts: list[Any]) -> Any:
+    """The sum of ``parts``: exactly rounded for floats (math.fsum), in order for arrays."""
+    return math.fsum(parts) if type(parts[0]) is float else reduce(add, parts)
+
+
+def _pick(xs: tuple[Any, ...], i: Any) -> Any:
+    """xs[i]: for arrays, the operand each sample's index names."""
+    if type(i) is float:
+        return xs[int(i)]
+    numpy = _numpy()
+    stacked = numpy.stack(numpy.broadcast_arrays(*xs), axis=-1)
+    index = numpy.broadcast_to(i, stacked.shape[:-1]).astype(numpy.intp)[..., None]
+    return numpy.take_along_axis(stacked, index, axis=-1)[..., 0]
+
+
+def _require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> None:
+    """Raise ``kind(template.format(*operands))`` unless ``ok``. For arrays, ``ok`` holds
+    element by element, and the error names the operands at the first element where it does
+    not, keeping that element's index as ``error.position`` (the compiler reports the
+    sample)."""
+    if ok is True:
+        return
+    if ok is False:
+        raise kind(template.format(*operands))
+    numpy = _numpy()
+    failing = numpy.logical_not(ok)
+    if not failing.any():
+        return
+    position = numpy.unravel_index(numpy.argmax(failing), failing.shape)
+    at = [numpy.broadcast_to(v, failing.shape)[position].item() for v in operands]
+    error = kind(template.format(*at))
+    error.position = position  # type: ignore[attr-defined]
+    raise error
 
 
 # Binary arithmetic
@@ -102,8 +194,7 @@ class Div(Function):
 
     @staticmethod
     def forward(x: float, y: float) -> float:
-        if y == 0.0:
-            raise ZeroDivisionError(f"div: division by zero: {x!r} / {y!r}")
+        _require(y != 0.0, ZeroDivisionError, "div: division by zero: {!r} / {!r}", x, y)
         return x / y
 
     @staticmethod
@@ -123,23 +214,31 @@ class Pow(Function):
 
     @staticmethod
     def forward(x: float, y: float) -> float:
-        if x < 0.0 and not y.is_integer():
-            raise ValueError(
-                f"pow: a negative base to a non-integer power is complex: {x!r} ** {y!r}"
-            )
-        if x == 0.0 and y < 0.0:
-            raise ZeroDivisionError(f"pow: 0.0 cannot be raised to the negative power {y!r}")
-        try:
-            return x**y
-        except OverflowError:  # Python raises where float arithmetic would give inf
-            return math.inf
+        _require(
+            _where(x < 0.0, y % 1.0 == 0.0, True),
+            ValueError,
+            "pow: a negative base to a non-integer power is complex: {!r} ** {!r}",
+            x,
+            y,
+        )
+        _require(
+            _where(x == 0.0, y >= 0.0, True),
+            ZeroDivisionError,
+            "pow: 0.0 cannot be raised to the negative power {1!r}",
+            x,
+            y,
+        )
+        return _power(x, y)
 
     @staticmethod
     def local_grads(x: Any, y: Any, out: Any) -> tuple[Any, ...]:
         # At y = 0 the formula still gives 0 (and its own derivative in y, x^-1, which a
-        # second derivative needs); only 0^0 needs the constant, its limit.
-        dx = 0.0 if float(y) == 0.0 and float(x) == 0.0 else y * x ** (y - 1)
-        dy = out * _log(x) if float(x) > 0.0 else 0.0
+        # second derivative needs); only 0^0 needs the constant, its limit. Where a side is
+        # not taken, it is computed at a harmless stand-in (base 1), never at a pole.
+        both_zero = _where(_value(x) == 0.0, _value(y) == 0.0, False)
+        dx = _where(both_zero, 0.0, y * _power(_where(both_zero, 1.0, x), y - 1))
+        positive = _value(x) > 0.0
+        dy = _where(positive, out * _log(_where(positive, x, 1.0)), 0.0)
         return dx, dy
 
 
@@ -167,8 +266,8 @@ class Abs(Function):
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
-        at = float(x)
-        return (1.0 if at > 0.0 else -1.0 if at < 0.0 else 0.0,)
+        at = _value(x)
+        return (_where(at > 0.0, 1.0, _where(at < 0.0, -1.0, 0.0)),)
 
 
 class Exp(Function):
@@ -177,7 +276,7 @@ class Exp(Function):
     @staticmethod
     def forward(x: float) -> float:
         try:
-            return math.exp(x)
+            return _exp(x)
         except OverflowError:  # above x ≈ 709.78
             return math.inf
 
@@ -188,8 +287,8 @@ class Exp(Function):
 
 class ShiftedExp(Function):
     """e^(x - s) in one step, never forming x - s on its own: for x far below s the result
-    underflows to 0 instead of x - s overflowing (softmax's numerators, shifted by
-    logsumexp).    ∂/∂x = out,  ∂/∂s = -out"""
+    underflows to 0 instead of x - s overflowing (softmax's numerators, shifted by the
+    maximum).    ∂/∂x = out,  ∂/∂s = -out"""
 
     name = "shifted_exp"
 
@@ -207,9 +306,8 @@ class Log(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        if x <= 0.0:
-            raise ValueError(f"log: the input must be positive, got {x!r}")
-        return math.log(x)
+        _require(x > 0.0, ValueError, "log: the input must be positive, got {!r}", x)
+        return _log(x)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -221,9 +319,8 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        if x < 0.0:
-            raise ValueError(f"sqrt: the input must not be negative, got {x!r}")
-        return math.sqrt(x)
+        _require(x >= 0.0, ValueError, "sqrt: the input must not be negative, got {!r}", x)
+        return _math("sqrt", x)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -235,7 +332,7 @@ class Tanh(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return math.tanh(x)
+        return _math("tanh", x)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -247,10 +344,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        if x >= 0.0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x)  # the same value, written so that e^-x never overflows
-        return e / (1.0 + e)
+        e = _exp(-abs(x))  # e^-x for x >= 0, e^x below: never more than 1
+        return _where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -262,11 +357,11 @@ class ReLU(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return x if x > 0.0 else 0.0
+        return _where(x > 0.0, x, 0.0)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
-        return (1.0 if float(x) > 0.0 else 0.0,)
+        return (_step(x),)
 
 
 class LeakyReLU(Function):
@@ -276,11 +371,12 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(x: float, slope: float) -> float:
-        return x if x > 0.0 else slope * x
+        return _where(x > 0.0, x, slope * x)
 
     @staticmethod
     def local_grads(x: Any, slope: Any, out: Any) -> tuple[Any, ...]:
-        return (1.0, 0.0) if float(x) > 0.0 else (slope, x)
+        positive = _value(x) > 0.0
+        return _where(positive, 1.0, slope), _where(positive, 0.0, x)
 
 
 class Softplus(Function):
@@ -289,7 +385,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+        return _where(x > 0.0, x, 0.0) + _math("log1p", _exp(-abs(x)))
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -314,7 +410,7 @@ class Sin(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return math.sin(x)
+        return _sin(x)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -326,7 +422,7 @@ class Cos(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return math.cos(x)
+        return _cos(x)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -356,7 +452,7 @@ class Max(Function):
     def forward(*xs: float) -> float:
         if not xs:
             raise ValueError("max: needs at least one value")
-        return max(xs)
+        return _largest(xs)
 
     @staticmethod
     def local_grads(*xs: Any, out: Any) -> tuple[Any, ...]:
@@ -376,8 +472,8 @@ class ShiftedLogSumExp(Function):
     def forward(s: float, *xs: float) -> float:
         if not xs:
             raise ValueError("logsumexp: needs at least one value")
-        m = max(xs)
-        return (m - s) + math.log(math.fsum([math.exp(x - m) for x in xs]))
+        m = _largest(xs)
+        return (m - s) + _log(_fsum([_exp(x - m) for x in xs]))
 
     @staticmethod
     def local_grads(s: Any, *xs: Any, out: Any) -> tuple[Any, ...]:
@@ -403,9 +499,13 @@ class Take(Function):
 
     @staticmethod
     def forward(i: float, *xs: float) -> float:
-        if not (i.is_integer() and 0 <= i < len(xs)):
-            raise ValueError(f"take: the index must be a whole number in [0, {len(xs)}), got {i!r}")
-        return xs[int(i)]
+        _require(
+            (i % 1.0 == 0.0) & (i >= 0.0) & (i < len(xs)),
+            ValueError,
+            f"take: the index must be a whole number in [0, {len(xs)}), got {{!r}}",
+            i,
+        )
+        return _pick(xs, i)
 
     @staticmethod
     def local_grads(i: Any, *xs: Any, out: Any) -> tuple[Any, ...]:
@@ -420,7 +520,7 @@ class Linear(Function):
     @staticmethod
     def forward(b: float, *pairs: float) -> float:
         for w, x in zip(pairs[::2], pairs[1::2], strict=True):
-            b += w * x
+            b = b + w * x
         return b
 
     @staticmethod

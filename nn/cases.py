@@ -260,17 +260,39 @@ def moons_loss(
     return data_loss + alpha * l2_penalty(model.parameters()), accuracy(scores, y)
 
 
+def compiled_moons_loss(model: MLP, alpha: float = 1e-4) -> autograd.CompiledFunction:
+    """``moons_loss`` compiled: each sample's hinge term plus alpha·Σp² (their mean is the
+    hinge loss plus the penalty), with the sample's score beside it for the accuracy."""
+    params = model.parameters()
+
+    def sample_loss(x: list[Value], label: Value) -> list[Value]:
+        (score,) = model(x)
+        return [(1 + -label * score).relu() + alpha * l2_penalty(params), score]
+
+    return autograd.compile(sample_loss, has_aux=True)
+
+
 def two_moons(
-    steps: int = 100, seed: int = 1337, model: MLP | None = None, progress: bool = False
+    steps: int = 100,
+    seed: int = 1337,
+    model: MLP | None = None,
+    progress: bool = False,
+    compile: bool = False,
 ) -> Moons:
-    """micrograd's demo: full-batch SGD with lr = 1.0 - 0.9·k/100 on hinge + 1e-4·L2."""
+    """micrograd's demo: full-batch SGD with lr = 1.0 - 0.9·k/100 on hinge + 1e-4·L2.
+    ``compile=True`` runs each step as one NumPy replay (``compiled_moons_loss``)."""
     X, labels = datasets.moons(100, noise=0.1, seed=seed)
     y = [2 * label - 1 for label in labels]  # -1 / +1 for the hinge loss
     model = model or moons_model(seed)
     optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
+    step = compiled_moons_loss(model) if compile else None
     losses, accuracies = [], []
     for _ in _progress(steps, progress, "two moons"):
-        loss, acc = moons_loss(model, X, y)
+        if step is None:
+            loss, acc = moons_loss(model, X, y)
+        else:
+            loss, scores = step(X, y)
+            acc = accuracy(scores, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -296,9 +318,11 @@ def handwritten_digits(
     test_size: int = 400,
     seed: int = 0,
     progress: bool = False,
+    compile: bool = False,
 ) -> Digits:
     """A 64-12-10 ReLU MLP on softmax cross-entropy, trained with Adam on mini-batches of
-    ``train_size`` digits and scored on ``test_size`` held-out ones."""
+    ``train_size`` digits and scored on ``test_size`` held-out ones (``compile=True``: each
+    batch as one NumPy replay)."""
     X, y = datasets.digits()
     X_train, X_test, y_train, y_test = datasets.train_test_split(
         X, y, test_fraction=test_size / len(X), seed=seed
@@ -315,6 +339,7 @@ def handwritten_digits(
         val_data=(X_test, y_test),
         progress=progress,
         seed=seed,
+        compile=compile,
     )
     confusion = [[0] * 10 for _ in range(10)]
     with autograd.no_grad():

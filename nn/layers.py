@@ -117,6 +117,12 @@ class Dropout(Module):
     def forward(self, x: Input) -> list[Value | float]:
         if not self.training or self.p == 0.0:
             return list(x)
+        if autograd.is_tracing():
+            raise autograd.ConcretizationError(
+                "Dropout: a compiled function is traced once, so its random mask would be the "
+                "same for every sample and every step; train with compile=False, or call "
+                "model.eval() first if no dropout is wanted"
+            )
         if self.p == 1.0:
             return [xi * 0.0 for xi in x]
         scale = 1.0 / (1.0 - self.p)

@@ -56,6 +56,10 @@ class SGD(Optimizer):
         self._velocity: list[float] | None = None
 
     def _update(self, lr: float) -> None:
+        if not (self.momentum or self.weight_decay):  # plain gradient descent
+            for p in self.params:
+                p.data -= lr * p.grad
+            return
         grads = [
             p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
             for p in self.params

@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
+import autograd
 from autograd import Value, checks, no_grad
 
 from .module import Module
@@ -41,12 +43,12 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
         raise ValueError("accuracy: needs at least one prediction")
     right = 0
     for p, t in zip(predictions, targets, strict=True):
-        outputs = [float(v) for v in p] if isinstance(p, (list, tuple)) else [float(p)]
+        outputs = [float(p)] if isinstance(p, (Value, Real)) else [float(v) for v in p]
         if len(outputs) > 1:
             right += max(range(len(outputs)), key=outputs.__getitem__) == t
         else:
             right += (outputs[0] > 0) == (t == 1)
-    return right / len(targets)
+    return float(right / len(targets))
 
 
 def fit(
@@ -63,6 +65,7 @@ def fit(
     metric: Callable[[list, Sequence], float] | None = accuracy,
     penalty: Callable[[Module], Value] | None = None,
     seed: int | None = None,
+    compile: bool = False,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``data = (X, y)`` and return the History.
 
@@ -73,6 +76,11 @@ def fit(
     puts back the best parameters. ``metric`` (accuracy by default; None for regression)
     is recorded each epoch: on the training batches as they were predicted, and on
     ``val_data`` after the epoch. ``progress`` shows a tqdm bar.
+
+    ``compile=True`` traces the model and the loss of one sample once (``autograd.compile``)
+    and evaluates each batch in one NumPy replay: the same History to about 1e-12, many
+    times faster. The metric then receives the predictions as NumPy arrays. A model whose
+    structure depends on its values, or with dropout in training, cannot be compiled.
     """
     X, y = data
     if len(X) != len(y) or len(X) == 0:
@@ -84,6 +92,7 @@ def fit(
         early_stopping = checks.integer(early_stopping, "fit", "early_stopping", low=1)
         if val_data is None:
             raise ValueError("fit: early_stopping needs val_data to watch")
+    run = _Compiled(model, loss) if compile else _Eager(model, loss)
     rng = random.Random(seed)
     size = batch_size or len(X)
     history = History()
@@ -98,9 +107,7 @@ def fit(
         total, right = 0.0, 0.0
         for start in range(0, len(X), size):
             batch = order[start : start + size]
-            predictions = [model(X[i]) for i in batch]
-            targets = [y[i] for i in batch]
-            value = loss(predictions, targets)
+            value, predictions, targets = run.batch(X, y, batch, metric is not None)
             if penalty is not None:
                 value = value + penalty(model)
             optimizer.zero_grad()
@@ -113,7 +120,7 @@ def fit(
         if metric is not None:
             history.metric.append(right / len(X))
         if val_data is not None:
-            val_loss, val_metric = _evaluate(model, val_data, loss, metric)
+            val_loss, val_metric = run.evaluate(val_data, metric)
             history.val_loss.append(val_loss)
             if metric is not None:
                 history.val_metric.append(val_metric)
@@ -133,18 +140,69 @@ def fit(
     return history
 
 
-def _evaluate(
-    model: Module, data: tuple[Sequence, Sequence], loss: Loss, metric: Callable | None
-) -> tuple[float, float]:
-    """The loss and metric on ``data``, in eval mode and without recording a graph."""
-    X, y = data
-    model.eval()
-    with no_grad():
-        predictions = [model(x) for x in X]
-        value = loss(predictions, list(y)).data
-        score = metric(predictions, list(y)) if metric is not None else float("nan")
-    model.train()
-    return value, score
+class _Eager:
+    """fit's batches, as a graph of Values per sample."""
+
+    def __init__(self, model: Module, loss: Loss) -> None:
+        self.model, self.loss = model, loss
+
+    def batch(self, X: Sequence, y: Sequence, batch: list[int], predict: bool) -> tuple:
+        predictions = [self.model(X[i]) for i in batch]
+        targets = [y[i] for i in batch]
+        return self.loss(predictions, targets), predictions, targets
+
+    def evaluate(
+        self, data: tuple[Sequence, Sequence], metric: Callable | None
+    ) -> tuple[float, float]:
+        """The loss and metric on ``data``, in eval mode and without recording a graph."""
+        X, y = data
+        self.model.eval()
+        with no_grad():
+            predictions = [self.model(x) for x in X]
+            value = self.loss(predictions, list(y)).data
+            score = metric(predictions, list(y)) if metric is not None else float("nan")
+        self.model.train()
+        return value, score
+
+
+class _Compiled:
+    """fit's batches, as one NumPy replay each of the traced loss of one sample, with the
+    model's outputs alongside for the metric."""
+
+    def __init__(self, model: Module, loss: Loss) -> None:
+        def sample_loss(x: list[Value], target: Value) -> list[Value]:
+            outputs = model(x)
+            outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+            return [loss([outputs], [target]), *outputs]
+
+        self.model = model
+        self.step = autograd.compile(sample_loss, has_aux=True)
+        self._arrays: dict[int, Any] = {}
+
+    def _array(self, values: Sequence) -> Any:
+        """``values`` as a NumPy array, converted once per data set."""
+        key = id(values)
+        if key not in self._arrays:
+            import numpy
+
+            self._arrays[key] = (values, numpy.asarray(values, dtype=numpy.float64))
+        return self._arrays[key][1]
+
+    def batch(self, X: Sequence, y: Sequence, batch: list[int], predict: bool) -> tuple:
+        targets = self._array(y)[batch]
+        value, predictions = self.step(self._array(X)[batch], targets)
+        return value, predictions, targets
+
+    def evaluate(
+        self, data: tuple[Sequence, Sequence], metric: Callable | None
+    ) -> tuple[float, float]:
+        targets = self._array(data[1])
+        self.model.eval()
+        results = self.step.map(self._array(data[0]), targets)
+        self.model.train()
+        predictions = results[:, 1] if results.shape[1] == 2 else results[:, 1:]
+        value = float(results[:, 0].mean())
+        return value, metric(predictions, targets) if metric is not None else float("nan")
 
 
 def _progress(n: int, show: bool, desc: str = "epochs") -> Any:
