@@ -91,7 +91,7 @@ class Function:
     def apply(cls, *operands: Operand) -> Value:
         """Apply the op to Values (numbers become constant leaves) and record it in the graph."""
         values = operands
-        if set(map(type, operands)) != _JUST_VALUES:  # checked in C: most calls take Values
+        if not set(map(type, operands)) <= NODE_TYPES:  # checked in C: most calls take Values
             values = tuple(_operand(x, cls.name) for x in operands)
         out = cls.forward(*map(_data, values))
         if type(out) is not float:
@@ -343,7 +343,8 @@ _new = object.__new__
 _data = attrgetter("data")
 _grad = attrgetter("grad")
 _FLOAT = {float}
-_JUST_VALUES = {Value}
+NODE_TYPES = {Value}
+"""The classes of node an op takes as they are: Value, and the compiler's TracedValue."""
 
 
 def _record(fn: type[Function], data: float, parents: tuple[Value, ...]) -> Value:

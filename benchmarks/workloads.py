@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import random
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -19,9 +20,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 import autograd
 from autograd import Value, jacfwd, jacrev, jvp
-from nn import MLP, SGD, Adam, cases, cross_entropy, datasets, fit
+from autograd.compiler.fusion import FusedProgram
+from nn import MLP, SGD, Adam, accuracy, cases, cross_entropy, datasets, fit
 
 try:
     from micrograd import nn as micrograd_nn
@@ -35,6 +39,7 @@ except ModuleNotFoundError:
     torch = None  # type: ignore[assignment]
 
 VALUEGRAD, MICROGRAD, PYTORCH = "valuegrad", "micrograd", "PyTorch"
+COMPILED = "valuegrad, compiled"  # autograd.compile: the graph traced once, replayed by NumPy
 GC_OFF = ", GC off"  # suffix of the rows timed with the collector paused
 ALPHA = 1e-4  # the moons demo's L2 strength
 AGREE = 1e-9  # engines must agree on every loss to this relative difference
@@ -69,7 +74,7 @@ class Sizes:
 
 
 FULL = Sizes(100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3, 10**6, 1000)
-SMOKE = Sizes(8, 1, (10**2,), 10**3, 10**3, 20, 10, 1, 10**3, 20)
+SMOKE = Sizes(8, 1, (10**2, 10**3, 10**4), 10**3, 10**3, 20, 10, 1, 10**3, 20)
 
 
 _Total = Callable[[list[Any], list[Any]], Any]  # the wide workload's Σ wᵢ·xᵢ, one engine's way
@@ -132,7 +137,8 @@ def moons_step(sizes: Sizes) -> list[Row]:
     workload, size, unit = "moons training step", f"{sizes.moons_points} points", "ms/step"
     X, y = _moons_data(sizes.moons_points)
     start = [p.data for p in cases.moons_model(1337).parameters()]
-    rate = [1.0 - 0.9 * k / 100 for k in range(sizes.moons_steps)]
+    compiled_steps = 10 * sizes.moons_steps  # a compiled step is quick: more, for a steady median
+    rate = [1.0 - 0.9 * k / 100 for k in range(compiled_steps)]
 
     def valuegrad_steps() -> Callable[[], float]:
         model = cases.moons_model(1337)
@@ -165,8 +171,32 @@ def moons_step(sizes: Sizes) -> list[Row]:
 
         return step
 
+    def compiled_moons_steps() -> Callable[[], float]:
+        """The same steps as a user writes them with autograd.compile: the loss of one sample
+        (and its score, for the accuracy), nn.SGD, backward() into the parameters."""
+        model = cases.moons_model(1337)
+        step = cases.compiled_moons_loss(model, ALPHA)
+        optimizer = SGD(model.parameters(), lr=lambda k: rate[k])
+        inputs, labels = np.array(X), np.array(y, dtype=np.float64)
+        step(inputs, labels)  # traced here, before the timing: a forward pass, no step taken
+
+        def one() -> float:
+            loss, scores = step(inputs, labels)
+            _ = accuracy(scores, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.data
+
+        return one
+
     seconds, ours = _median_time(valuegrad_steps(), sizes.moons_steps)
     rows = [Row(workload, size, VALUEGRAD, seconds * 1e3, unit, "nn.MLP, nn.hinge, nn.SGD")]
+    seconds, losses = _median_time(compiled_moons_steps(), compiled_steps)
+    note = "autograd.compile, nn.SGD; " + _check_agree(
+        workload, COMPILED, ours, losses[: len(ours)]
+    )
+    rows.append(Row(workload, size, COMPILED, seconds * 1e3, unit, note))
     cycles = "; its graphs are reference cycles, left to the gc.collect() between repeats"
     if micrograd_nn is None:
         rows.append(_missing(workload, size, MICROGRAD, unit))
@@ -290,18 +320,40 @@ def chain(sizes: Sizes) -> list[Row]:
                     f"{workload}: {engine} gives dy/dx = {grads[0]} for N = {n}"
                 )
             rows.append(Row(workload, size, engine, seconds * 1e6 / n, unit))
+        seconds, grads = _median_time(_compiled_chain(n), repeats)
+        if any(g != n + 1 for g in grads):
+            raise DisagreementError(f"{workload}: {COMPILED} gives {grads[0]} for N = {n}")
+        note = "replay only (traced once before); no Python object per node"
+        rows.append(Row(workload, size, COMPILED, seconds * 1e6 / n, unit, note))
     return rows
+
+
+def _compiled_chain(n: int) -> Callable[[], float]:
+    """The chain compiled: y = s·x, then n times y = y + x, for one sample s = 1 (so that
+    dy/dx = n + 1 as above), traced before the timing; each call replays it and its backward
+    pass, with no Value made per node."""
+    x = Value(0.5)
+    step = autograd.compile(lambda s: _chain_of_adds(s * x, n, x))
+    step([1.0])
+
+    def run() -> float:
+        x.grad = 0.0
+        step([1.0]).backward()
+        return x.grad
+
+    return run
 
 
 def _torch_scalar(x: float) -> Any:
     return torch.tensor(x, dtype=torch.float64, requires_grad=True)
 
 
-def _chain_of_adds(x: Any, n: int) -> Any:
-    """y = x, then n times y = y + x."""
+def _chain_of_adds(x: Any, n: int, step: Any = None) -> Any:
+    """y = x, then n times y = y + step (x unless given)."""
+    step = x if step is None else step
     y = x
     for _ in range(n):
-        y = y + x
+        y = y + step
     return y
 
 
@@ -476,18 +528,62 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
             losses.append(loss.data)
         return losses
 
+    arrays = [(np.array(xb), np.array(yb, dtype=np.float64)) for xb, yb in batches]
+
+    def compiled_epoch() -> list[float]:
+        """The same epoch with each batch's loss compiled (traced at the first batch)."""
+        model = new_model()
+        params = model.parameters()
+        step = autograd.compile(lambda x, label: _multiclass_hinge_of_value(model(x), label))
+        losses = []
+        for xb, yb in arrays:
+            loss = step(xb, yb)
+            for p in params:
+                p.grad = 0.0
+            loss.backward()
+            for p in params:
+                p.data -= lr * p.grad
+            losses.append(loss.data)
+        return losses
+
     seconds, results = _median_time(lambda: epoch(new_model(), list), repeats)
     ours = results[0]
     rows = [Row(workload, size, VALUEGRAD, seconds, unit, f"multiclass hinge, SGD, batch {batch}")]
+    seconds, results = _median_time(compiled_epoch, repeats)
+    note = "traced at the first batch; " + _check_agree(workload, COMPILED, ours, results[0])
+    rows.append(Row(workload, size, COMPILED, seconds, unit, note))
 
-    def case_epoch() -> None:
-        model = new_model()
-        optimizer = Adam(model.parameters(), lr=0.01)
-        fit(model, (X, y), cross_entropy, optimizer, 1, batch_size=batch, progress=False, seed=0)
+    def case_epoch(compile: bool) -> Callable[[], None]:
+        def run() -> None:
+            model = new_model()
+            optimizer = Adam(model.parameters(), lr=0.01)
+            fit(
+                model,
+                (X, y),
+                cross_entropy,
+                optimizer,
+                1,
+                batch_size=batch,
+                progress=False,
+                seed=0,
+                compile=compile,
+            )
 
-    seconds, _ = _median_time(case_epoch, repeats)
+        return run
+
     note = "the case itself: cross-entropy, Adam, shuffled batches"
-    rows.append(Row(workload, size, VALUEGRAD + ", the case", seconds, unit, note))
+    for engine, compile in ((VALUEGRAD + ", the case", False), (COMPILED + ", the case", True)):
+        seconds, _ = _median_time(case_epoch(compile), repeats)
+        rows.append(
+            Row(
+                workload,
+                size,
+                engine,
+                seconds,
+                unit,
+                note + (", fit(compile=True)" if compile else ""),
+            )
+        )
 
     if micrograd_nn is None:
         rows.append(_missing(workload, size, MICROGRAD, unit))
@@ -524,6 +620,14 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
         note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, results[0])
         rows.append(Row(workload, size, PYTORCH + " tensors", seconds, unit, note))
     return rows
+
+
+def _multiclass_hinge_of_value(scores: Sequence[Value], label: Value) -> Value:
+    """The same loss for a label that is a Value (an input of a compiled function): the
+    label's score taken by ``autograd.take``, and every class's term summed, the label's own
+    (max(0, 1) = 1) taken off again, so that no branch depends on the label's value."""
+    right = autograd.take(scores, label)
+    return autograd.sum([(1 + s - right).relu() for s in scores]) - 1.0
 
 
 def _multiclass_hinge(scores: Sequence[Any], label: int) -> Any:
@@ -609,6 +713,53 @@ def _flat_difference(a: Any, b: Any) -> list[float]:
     return [abs(u - v) / max(abs(u), abs(v), 1e-300) for u, v in zip(flat_a, flat_b, strict=True)]
 
 
+# 6. What compiling costs: tracing and fusing, and importing autograd
+
+
+def compiling(sizes: Sizes) -> list[Row]:
+    """Tracing and fusing the moons loss of one sample (done once, at the first call),
+    against one eager moons step; and ``import autograd`` in a fresh interpreter, which must
+    not import NumPy (only a compiled function's first run does)."""
+    X, y = _moons_data(sizes.moons_points)
+    model = cases.moons_model(1337)
+    step = cases.compiled_moons_loss(model, ALPHA)
+
+    def trace_and_fuse() -> FusedProgram:
+        return FusedProgram(autograd.trace(step.fn, X[0], float(y[0])))
+
+    seconds, _ = _median_time(trace_and_fuse, 5 * sizes.moons_steps)
+    rows = [
+        Row(
+            "compiling the moons loss",
+            "one sample",
+            VALUEGRAD,
+            seconds * 1e3,
+            "ms",
+            "autograd.trace + fusion, once per compiled function",
+        )
+    ]
+    code = "import sys, time; t = time.perf_counter(); import autograd; "
+    code += "print(time.perf_counter() - t, 'numpy' in sys.modules)"
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(max(3, sizes.moons_steps))
+    ]
+    times = [float(run.stdout.split()[0]) for run in runs]
+    numpy_loaded = {run.stdout.split()[1] for run in runs} != {"False"}
+    note = "NumPy imported too" if numpy_loaded else "NumPy not imported"
+    rows.append(
+        Row(
+            "import autograd",
+            "fresh interpreter",
+            VALUEGRAD,
+            statistics.median(times) * 1e3,
+            "ms",
+            note,
+        )
+    )
+    return rows
+
+
 WORKLOADS: dict[str, Callable[[Sizes], list[Row]]] = {
     "moons": moons_step,
     "chain": chain,
@@ -616,4 +767,5 @@ WORKLOADS: dict[str, Callable[[Sizes], list[Row]]] = {
     "wide": wide,
     "digits": digits_epoch,
     "forward": forward_and_reverse,
+    "compile": compiling,
 }

@@ -6,12 +6,14 @@ returning the learning rate, e.g. ``lambda k: 1.0 - 0.9 * k / 100``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import Any
 
 from autograd import Value, checks
 
 Rate = float | Callable[[int], float]
+_grad = attrgetter("grad")
 
 
 class Optimizer:
@@ -94,18 +96,23 @@ class Adam(Optimizer):
         )
         self.betas = (beta1, beta2)
         self.eps = _setting(eps, "Adam", "eps", positive=True)
-        self._m = [0.0] * len(self.params)
-        self._v = [0.0] * len(self.params)
+        self._m: Any = 0.0  # the running means, one per parameter (arrays after a step)
+        self._v: Any = 0.0
 
     def _update(self, lr: float) -> None:
+        # Every parameter at once, as arrays: the same arithmetic as one at a time, element by
+        # element, so the same numbers; a NumPy call per operation, not a Python loop.
+        import numpy
+
         beta1, beta2 = self.betas
         t = self.steps + 1
         correction1, correction2 = 1 - beta1**t, 1 - beta2**t
-        for i, p in enumerate(self.params):
-            g = p.grad
-            self._m[i] = m = beta1 * self._m[i] + (1 - beta1) * g
-            self._v[i] = v = beta2 * self._v[i] + (1 - beta2) * g * g
-            p.data -= lr * (m / correction1) / (math.sqrt(v / correction2) + self.eps)
+        g = numpy.fromiter(map(_grad, self.params), numpy.float64, len(self.params))
+        self._m = m = beta1 * self._m + (1 - beta1) * g
+        self._v = v = beta2 * self._v + (1 - beta2) * g * g
+        steps = lr * (m / correction1) / (numpy.sqrt(v / correction2) + self.eps)
+        for p, step in zip(self.params, steps.tolist(), strict=True):
+            p.data -= step
 
 
 def _setting(x: object, where: str, name: str, positive: bool = False) -> float:

@@ -65,28 +65,31 @@ class Gather:
 
     def __init__(self, where: Sequence[tuple[int, int]], blocks: list[Block], slots: Sequence[int]):
         self.size = len(slots)
-        self.slots = tuple(slots)
-        located = [where[s] for s in slots]
-        order = list(dict.fromkeys(b for b, _ in located))
-        self.blocks = order
-        self.batched = any(blocks[b].batched for b in order)
-        self.pieces = []
-        for b in order:
-            positions = [i for i, (bb, _) in enumerate(located) if bb == b]
-            columns = [located[i][1] for i in positions]
-            self.pieces.append((b, np.array(columns, dtype=np.intp), np.array(positions)))
-        self.block = order[0] if len(order) == 1 else None
+        located = list(map(where.__getitem__, slots))
+        self.blocks = list(dict.fromkeys(b for b, _ in located))
+        self.batched = any(blocks[b].batched for b in self.blocks)
+        self.block = self.blocks[0] if len(self.blocks) == 1 else None
+        self.needs_grad = False  # whether any of the slots leads to a parameter
         self.index: Any = None
-        if self.block is not None:
+        self.pieces: list[tuple[int, Any, Any]] = []
+        if self.block is not None:  # one block: a view of it where the columns run in order
             columns = [c for _, c in located]
             first = columns[0] if columns else 0
+            self.unique = len(set(columns)) == len(columns)
             if columns == list(range(first, first + len(columns))):
                 whole = first == 0 and len(columns) == blocks[self.block].width
                 self.index = None if whole else slice(first, first + len(columns))
-            else:
-                self.index = self.pieces[0][1]
-        self.unique = all(len(set(cols.tolist())) == len(cols) for _, cols, _ in self.pieces)
-        self.needs_grad = False  # whether any of the slots leads to a parameter
+                return
+            self.index = np.array(columns, dtype=np.intp)
+        pieces: dict[int, tuple[list[int], list[int]]] = {b: ([], []) for b in self.blocks}
+        for i, (b, column) in enumerate(located):
+            pieces[b][0].append(column)
+            pieces[b][1].append(i)
+        self.pieces = [
+            (b, np.array(columns, dtype=np.intp), np.array(positions, dtype=np.intp))
+            for b, (columns, positions) in pieces.items()
+        ]
+        self.unique = all(len(set(c)) == len(c) for c, _ in pieces.values())
 
     def take(self, values: Arrays, samples: int) -> Any:
         """The slots' values: an array (samples, size), or (size,) if none is batched."""
@@ -385,8 +388,8 @@ class FusedProgram:
         depth = [0] * len(batched)
         groups: dict[tuple[Any, ...], list[int]] = {}
         for i, instruction in enumerate(program.instructions):
-            batched.append(any(batched[s] for s in instruction.operands))
-            depth.append(1 + max((depth[s] for s in instruction.operands), default=0))
+            batched.append(any(map(batched.__getitem__, instruction.operands)))
+            depth.append(1 + max(map(depth.__getitem__, instruction.operands), default=0))
             groups.setdefault(_group(instruction, batched, depth), []).append(i)
         ordered = sorted(groups.items(), key=lambda item: (item[0][1], item[1][0]))
         steps = [_STEPS[key[0]](program, members, -1, key[2], key[1]) for key, members in ordered]
@@ -519,7 +522,7 @@ def _group(instruction: Instruction, batched: list[bool], depth: list[int]) -> t
     level, is_batched = depth[out], batched[out]
     if instruction.fn is Linear and len(operands) >= 3:
         fixed = [operands[0], *operands[1::2]]  # the bias and the weights
-        if not any(batched[s] for s in fixed):
+        if not any(map(batched.__getitem__, fixed)):
             return ("layer", level, is_batched, operands[2::2])
     if instruction.fn is Sum and operands:
         return ("sum", level, is_batched, len(operands))
@@ -539,7 +542,8 @@ def _first_non_finite(array: Any) -> tuple[int, ...] | None:
 
 def _parameter_layout(reads: list[list[list[int]]], parameters: range) -> list[int]:
     """The parameter slots in the order the steps first read them (then any others)."""
-    placed = dict.fromkeys(s for step in reads for slots in step for s in slots if s in parameters)
+    placed = dict.fromkeys(s for step in reads for slots in step for s in slots)
+    placed = {s: None for s in placed if s in parameters}
     return [*placed, *(s for s in parameters if s not in placed)]
 
 

@@ -32,7 +32,7 @@ from numbers import Real
 from typing import Any
 
 from ..checks import real, reals
-from ..engine import Function, Value, _arithmetic_error, _new
+from ..engine import NODE_TYPES, Function, Value, _arithmetic_error, _new
 from ..graph import topological_order
 from ..modes import Mode, remember_origin, tracer, tracing, user_frames
 
@@ -97,6 +97,9 @@ class TracedValue(Value):
 
     def detach(self) -> Value:
         raise _refusal("detaches", "pass the value as an argument instead")
+
+
+NODE_TYPES.add(TracedValue)
 
 
 def _refusal(action: str, hint: str = "") -> ConcretizationError:

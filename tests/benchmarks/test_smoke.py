@@ -28,17 +28,24 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
     assert run.returncode == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
     workloads = {row.split(" | ")[0].lstrip("| ") for row in rows[1:]}
-    # moons, chain, two memory rows, wide, digits, the chain in both modes, two Jacobians
-    assert len(workloads) == 9
+    # moons, chain, two memory rows, wide, digits, the chain in both modes, two Jacobians,
+    # compiling the moons loss and importing autograd
+    assert len(workloads) == 11
     measured = {row.split(" | ")[2] for row in rows[1:] if "not installed" not in row}
-    expected = {"valuegrad", "micrograd"}  # the test extra installs micrograd
-    if importlib.util.find_spec("torch"):
+    expected = {"valuegrad", "micrograd", "valuegrad, compiled"}  # micrograd: the test extra
+    torch_missing = importlib.util.find_spec("torch") is None
+    if not torch_missing:
         expected |= {"PyTorch tensors", "PyTorch scalars"}
     assert expected <= measured
     assert "Measured " in run.stdout
     assert "moons step at least 10× faster than micrograd" in run.stdout
     assert "jvp per node within 1.5× of backward()'s" in run.stdout
     assert "jacfwd at least 10× faster than jacrev" in run.stdout
+    assert "compiled moons step at most 0.35× PyTorch" in run.stdout or torch_missing
+    assert "compiled chain time per node flat within 1.3×" in run.stdout
+    assert "tracing plus fusion at most 5% of one eager moons step" in run.stdout
+    assert "| import autograd | fresh interpreter | valuegrad |" in run.stdout
+    assert "NumPy not imported" in run.stdout
 
 
 def test_engines_that_disagree_stop_the_benchmark() -> None:
