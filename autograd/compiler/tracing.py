@@ -25,6 +25,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -116,12 +117,17 @@ def _refusal(action: str, hint: str = "") -> ConcretizationError:
 
 
 def _where_in_user_code() -> str:
+    """`` at file:line: `code` `` for the innermost frame of the user's code: the file named
+    relative to the working folder when it is inside it, else by its name alone."""
     frames = user_frames()
     if not frames:
         return ""
     frame = frames[-1]
+    path = os.path.abspath(frame.filename)
+    here = os.getcwd() + os.sep
+    name = path[len(here) :] if path.startswith(here) else os.path.basename(path)
     line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
-    return f" at {frame.filename}:{frame.lineno}" + (f": `{line}`" if line else "")
+    return f" at {name}:{frame.lineno}" + (f": `{line}`" if line else "")
 
 
 class _Tracer:

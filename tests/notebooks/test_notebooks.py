@@ -25,6 +25,7 @@ def test_the_notebooks_of_the_tour_are_there_in_order() -> None:
         "07_activations_losses_regularization",
         "08_testing_gradients",
         "09_higher_order",
+        "10_compiling",
         "11_forward_and_reverse",
     ]
 
