@@ -34,17 +34,22 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[viz,plot,test,notebooks]"
 	touch $@
 
-# Graphviz's `dot` program renders the graph drawings. Installed here when we are root on a
-# Debian/Ubuntu machine; otherwise the command to run is printed and set-up carries on.
+# System programs: Graphviz's `dot` renders the graph drawings, and Chromium runs the browser
+# tests of the HTML explorer (Playwright drives the system's Chromium; it downloads none).
+# Installed here when we are root on a Debian/Ubuntu machine; otherwise the command to run is
+# printed and set-up carries on (the browser tests are then skipped, saying why).
 system-deps:
-	@if command -v dot >/dev/null 2>&1; then :; \
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Graphviz with apt-get"; \
-		(apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) \
-			|| echo "warning: apt-get could not install graphviz"; \
+		echo "Installing$$missing with apt-get"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+			|| echo "warning: apt-get could not install$$missing"; \
 	else \
-		echo "Graphviz is not installed; drawings need it. Install it with one of:"; \
-		echo "  sudo apt-get install graphviz | brew install graphviz | conda install graphviz | winget install graphviz"; \
+		echo "Not installed:$$missing. Drawings need graphviz, the browser tests chromium:"; \
+		echo "  sudo apt-get install graphviz chromium | brew install graphviz chromium"; \
 	fi
 
 clean:

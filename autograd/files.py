@@ -21,7 +21,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     """
     path = Path(path)
     content = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    temporary, fd = _new_file_beside(path)
+    try:
+        temporary, fd = _new_file_beside(path)
+    except OSError as error:  # no such folder, no permission: say so of the file asked for
+        raise type(error)(error.errno, error.strerror, str(path)) from None
     try:
         try:
             view = memoryview(content)

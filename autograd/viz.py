@@ -15,6 +15,7 @@ the Graphviz ``dot`` program.
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -23,11 +24,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from . import explorer
 from .checks import integer, real
 from .engine import Value
 from .files import write_atomic
 from .func import _Linearization
-from .functional import _backpropagate
 from .graph import topological_order
 
 __all__ = [
@@ -37,6 +38,9 @@ __all__ = [
     "forward_steps",
     "save_backward_steps",
     "save_graph",
+    "save_html",
+    "show_backward_steps",
+    "show_forward_steps",
     "to_dot",
     "to_text",
 ]
@@ -145,7 +149,9 @@ def to_text(
     """
     _options("to_text", {"number_format": number_format})
     order = _order(root, "to_text")
-    pushed = None if tangents is None else _tangents(root, order, tangents, "to_text")
+    pushed = None
+    if tangents is not None:
+        pushed = _Linearization([root]).push(_seeds(order, tangents, "to_text"))
     index = {node: i for i, node in enumerate(order)}
     rows = []
     for i, node in enumerate(order):
@@ -189,7 +195,7 @@ def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -
     shows the gradients known after k + 1 nodes (those not yet known as "?") and highlights
     the node whose gradient was just completed. The first frame has only the output's
     gradient; the last has them all. No ``.grad`` is changed."""
-    return [_digraph(source) for source in _frames(root, names, options, "backward_steps")]
+    return [_digraph(source) for source in _steps(root, names, options, "backward_steps")[0]]
 
 
 def forward_steps(
@@ -199,89 +205,185 @@ def forward_steps(
     Value or label; the other leaves' are 0): in topological order, frame k shows each node's
     value and the tangents known after k + 1 nodes ("?" for the rest), and highlights the
     node just computed. The last frame shows d root / d(direction). No ``.grad`` changes."""
-    return [
-        _digraph(source)
-        for source in _frames(root, names, options, "forward_steps", tangents=tangents)
-    ]
+    sources, _ = _steps(root, names, options, "forward_steps", tangents=tangents)
+    return [_digraph(source) for source in sources]
 
 
 def show_backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> None:
-    """In a notebook, step through ``backward_steps``: a slider over the frames where
-    ipywidgets is installed; otherwise every frame, one after another (as a saved notebook
-    shows them on a code host)."""
-    from IPython.display import display
+    """In a notebook, the explorer of ``backward_steps`` (see ``save_html``) as an HTML
+    output: a slider, buttons and the arrow keys where scripts run; every frame, one after
+    another, where they do not (a notebook opened without a kernel, a code host). It needs
+    no kernel and no widget library."""
+    _show(root, names, options, "show_backward_steps", None)
 
-    frames = [_digraph(frame) for frame in _frames(root, names, options, "show_backward_steps")]
-    try:
-        import ipywidgets
-    except ModuleNotFoundError:
-        for k, frame in enumerate(frames, start=1):
-            print(f"step {k} of {len(frames)}")
-            display(frame)
-        return
-    slider = ipywidgets.IntSlider(value=1, min=1, max=len(frames), description="step")
-    ipywidgets.interact(lambda step: display(frames[step - 1]), step=slider)
+
+def show_forward_steps(
+    root: Value, tangents: Tangents, *, names: Names | None = None, **options: Any
+) -> None:
+    """In a notebook, the explorer of ``forward_steps``, as ``show_backward_steps``."""
+    _show(root, names, options, "show_forward_steps", tangents)
+
+
+def _show(
+    root: Value,
+    names: Names | None,
+    options: Mapping[str, Any],
+    where: str,
+    tangents: Tangents | None,
+) -> None:
+    from IPython.display import HTML, display
+
+    sources, captions = _steps(root, names, options, where, tangents)
+    display(HTML(explorer.widget([_svg(source) for source in sources], captions)))
+
+
+def save_html(
+    root: Value,
+    path: str | Path,
+    *,
+    steps: str | None = "backward",
+    tangents: Tangents | None = None,
+    names: Names | None = None,
+    **options: Any,
+) -> Path:
+    """One self-contained HTML page (no network, no external script or font) that steps
+    through backprop (``steps="backward"``), or through forward mode along ``tangents``
+    (``steps="forward"``): each frame's drawing, embedded once, with a slider, previous and
+    next buttons, the arrow keys, the step number and a caption saying what the step
+    computed. ``steps=None`` saves the drawing alone. Takes the drawing options of
+    ``to_dot``; the file is written atomically. Returns the path."""
+    path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"save_html: {path.name!r} is not an .html file name")
+    if steps not in ("backward", "forward", None):
+        raise ValueError(f"save_html: steps must be 'backward', 'forward' or None, got {steps!r}")
+    if (steps == "forward") != (tangents is not None):
+        raise ValueError("save_html: steps='forward' needs tangents=, and only it takes them")
+    name = root.label or root.op or "the value" if isinstance(root, Value) else "?"
+    if steps is None:
+        svgs = [_svg(_dot(root, _options("save_html", options), _parameter_names(names)))]
+        captions = [f"{name} = {format(root.data, options.get('number_format', '.4g'))}"]
+        title = f"The graph of {name}"
+    else:
+        sources, captions = _steps(root, names, options, "save_html", tangents)
+        svgs = [_svg(source) for source in sources]
+        title = f"{'backward()' if steps == 'backward' else 'Forward mode'}, step by step: {name}"
+    return write_atomic(path, explorer.page(svgs, captions, title))
+
+
+def _svg(source: str) -> str:
+    return _digraph(source).pipe(format="svg").decode("utf-8")
 
 
 def save_backward_steps(
     root: Value,
-    folder: str | Path,
+    path: str | Path,
     format: str = "png",  # graphviz's own name for it
     *,
+    duration: int = 800,
     names: Names | None = None,
     **options: Any,
-) -> list[Path]:
-    """Write the frames of ``backward_steps`` to ``folder`` as step_01.png, step_02.png, …
-    (created if needed) and return their paths in order."""
-    fmt = _format_of(Path(f"frame.{format}"))
-    folder = Path(folder)
-    if folder.suffix.lstrip(".").lower() in FORMATS:
-        raise ValueError(
-            f"save_backward_steps: {folder.name!r} names a file, but the frames are written "
-            f"one file each into a folder: pass a folder (and format={folder.suffix[1:]!r})"
+) -> list[Path] | Path:
+    """Write the frames of ``backward_steps``: to a folder, as step_01.png, step_02.png, …
+    (created if needed; returns their paths in order), or, for a path ending in .gif, as one
+    animated GIF for slides (returns its path): ``duration`` milliseconds per frame, the
+    last one held three times as long, every frame the same size."""
+    path = Path(path)
+    suffix = path.suffix.lstrip(".").lower()
+    if suffix == "gif":
+        return _save_gif(
+            root, path, integer(duration, "save_backward_steps", "duration", low=1), names, options
         )
-    sources = _frames(root, names, options, "save_backward_steps")
-    folder.mkdir(parents=True, exist_ok=True)
+    fmt = _format_of(Path(f"frame.{format}"))
+    if suffix in FORMATS:
+        raise ValueError(
+            f"save_backward_steps: {path.name!r} names a file, but the frames are written "
+            f"one file each into a folder: pass a folder (and format={suffix!r}), or a .gif "
+            "file name for one animation"
+        )
+    sources, _ = _steps(root, names, options, "save_backward_steps")
+    path.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(sources)))
     return [
-        write_atomic(folder / f"step_{k:0{digits}d}.{fmt}", _digraph(source).pipe(format=fmt))
+        write_atomic(path / f"step_{k:0{digits}d}.{fmt}", _digraph(source).pipe(format=fmt))
         for k, source in enumerate(sources, start=1)
     ]
+
+
+def _save_gif(
+    root: Value, path: Path, duration: int, names: Names | None, options: Mapping[str, Any]
+) -> Path:
+    """The frames as one animated GIF, each padded with white to the largest's size."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ModuleNotFoundError(
+            "An animated GIF needs Pillow: pip install valuegrad[viz]", name="PIL"
+        ) from None
+    sources, _ = _steps(root, names, options, "save_backward_steps")
+    drawings = [
+        Image.open(io.BytesIO(_digraph(s).pipe(format="png"))).convert("RGB") for s in sources
+    ]
+    width = max(d.width for d in drawings)
+    height = max(d.height for d in drawings)
+    frames = []
+    for drawing in drawings:
+        frame = Image.new("RGB", (width, height), "white")
+        frame.paste(drawing, (0, 0))
+        frames.append(frame)
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=[duration] * (len(frames) - 1) + [3 * duration],
+        loop=0,
+    )
+    return write_atomic(path, buffer.getvalue())
 
 
 # Building the DOT source
 
 
-def _frames(
+def _steps(
     root: Value,
     names: Names | None,
     options: Mapping[str, Any],
     where: str,
     tangents: Tangents | None = None,
-) -> list[str]:
-    """The DOT source of each step: of backward(), or of forward mode along ``tangents``."""
+) -> tuple[list[str], list[str]]:
+    """Each step's drawing (DOT source) and its caption in words: of backward(), or of
+    forward mode along ``tangents``. Both come from one evaluation of the local derivatives
+    (``_Linearization``), the numbers backward() and jvp() use."""
     opts = _options(where, options)
     parameters = _parameter_names(names)
     order = _order(root, where)
+    linear_map = _Linearization([root])
+
+    def number(x: float) -> str:
+        return format(x, opts.number_format)
+
     if tangents is None:
         # backward: a node's gradient is complete once every node that uses it is done
-        found = _backpropagate({root: 1.0}, on_values=False)
+        found = linear_map.pull({root: 1.0})
         steps, quantity = order[::-1], "grad"
+        captions = explorer.backward_captions(order, linear_map, found, number)
     else:  # forward: a node's tangent is known once its parents' are
-        found = _tangents(root, order, tangents, where)
+        seeds = _seeds(order, tangents, where)
+        found = linear_map.push(seeds)
         steps, quantity = order, "tangent"
+        captions = explorer.forward_captions(order, linear_map, found, seeds, number)
     known: dict[Value, float] = {}
     frames = []
     for node in steps:
         known[node] = found.get(node, 0.0)
         frames.append(_dot(root, opts, parameters, dict(known), node, quantity))
-    return frames
+    return frames, captions
 
 
-def _tangents(
-    root: Value, order: list[Value], tangents: Tangents, where: str
-) -> dict[Value, float]:
-    """Every node's tangent in forward mode, the leaves' given by Value or by label."""
+def _seeds(order: list[Value], tangents: Tangents, where: str) -> dict[Value, float]:
+    """The leaves' tangents, given by Value or by label (the others' are 0)."""
     if not isinstance(tangents, Mapping):
         raise TypeError(
             f"{where}: tangents must map inputs (Values or labels) to numbers, "
@@ -302,7 +404,7 @@ def _tangents(
                 raise ValueError(f"{where}: {problem} the label {key!r}")
             (leaf,) = matches
         seeds[leaf] = real(tangent, where, f"the tangent of {key!r}")
-    return _Linearization([root]).push(seeds)
+    return seeds
 
 
 def _order(root: object, where: str) -> list[Value]:

@@ -53,6 +53,15 @@ def test_every_file_the_readme_links_to_exists() -> None:
     assert [link for link in links if not (ROOT / link).is_file()] == []
 
 
+def test_the_pictured_backprop_is_the_worked_examples_eight_steps() -> None:
+    image = pytest.importorskip("PIL.Image")
+    assert "docs/z_backprop.gif" in README.read_text(encoding="utf-8")
+    with image.open(ROOT / "docs" / "z_backprop.gif") as gif:
+        assert gif.n_frames == 8
+    page = (ROOT / "docs" / "z_backprop.html").read_text(encoding="utf-8")
+    assert "∂z/∂b = 5·1 + 10·1 = 15: two paths, summed" in page
+
+
 def test_the_pictured_graph_is_the_worked_example_after_backward() -> None:
     svg = (ROOT / "docs" / "z_graph.svg").read_text(encoding="utf-8")
     for text in (">w<", ">b<", ">x<", ">y<", ">z<", "data 50", "grad 15", "grad 10"):

@@ -6,11 +6,9 @@ import re
 import shutil
 import subprocess
 import sys
-import types
 import xml.etree.ElementTree as ET
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -333,44 +331,6 @@ def test_a_gradient_value_can_be_drawn() -> None:
     (dx,) = autograd.grad(x**3, [x], create_graph=True)
     assert "{x | data 2" in autograd.to_dot(dx)
     assert autograd.to_text(dx).splitlines()[-1].startswith("%")
-
-
-def _shown_frames(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Collect what show_backward_steps hands to IPython's display."""
-    display_module = pytest.importorskip("IPython.display")
-    shown: list[Any] = []
-    monkeypatch.setattr(display_module, "display", shown.append)
-    return shown
-
-
-def test_show_backward_steps_without_ipywidgets_shows_every_frame_in_order(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    shown = _shown_frames(monkeypatch)
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if it were not installed
-    z = z_example()[-1]
-    autograd.show_backward_steps(z)
-    expected = autograd.backward_steps(z)
-    assert [frame.source for frame in shown] == [frame.source for frame in expected]
-    assert capsys.readouterr().out.splitlines()[0] == f"step 1 of {len(expected)}"
-
-
-def test_show_backward_steps_with_ipywidgets_puts_the_frames_on_a_slider(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    shown = _shown_frames(monkeypatch)
-    calls: list[tuple[Any, Any]] = []
-    widgets = types.SimpleNamespace(
-        IntSlider=lambda **kwargs: kwargs,
-        interact=lambda function, step: calls.append((function, step)),
-    )
-    monkeypatch.setitem(sys.modules, "ipywidgets", widgets)
-    z = z_example()[-1]
-    autograd.show_backward_steps(z)
-    (function, slider), expected = calls[0], autograd.backward_steps(z)
-    assert slider == {"value": 1, "min": 1, "max": len(expected), "description": "step"}
-    function(3)
-    assert [frame.source for frame in shown] == [expected[2].source]
 
 
 HOSTILE = ['layer"0', "back\\\\slash", "a{b}|c<d>", "nul\x00byte", "new\nline", "tab\tand é ∂"]
