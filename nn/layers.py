@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import autograd
 from autograd import Value, checks
@@ -184,6 +185,14 @@ class MLP(Module):
             if self._dropouts and i < len(self._dropouts):
                 x = self._dropouts[i](x)
         return x
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP a PyTorch ``Sequential`` of ``Linear`` layers and activations holds, with
+        its weights exactly (see ``nn.bridge.from_torch``)."""
+        from .bridge import from_torch
+
+        return from_torch(module)
 
     def train(self, mode: bool = True) -> MLP:
         super().train(mode)
