@@ -19,6 +19,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ._errors import ShownAsMessage
 from .checks import real, reals
 from .engine import Value
 from .functional import _evaluate, grad, hessian
@@ -28,7 +29,7 @@ from .modes import no_grad
 __all__ = ["GradcheckError", "assert_grads", "gradcheck", "gradgradcheck", "numerical_grad"]
 
 
-class GradcheckError(AssertionError):
+class GradcheckError(ShownAsMessage, AssertionError):
     """A gradient disagrees with its reference; the message is a table of every gradient."""
 
 
@@ -68,6 +69,7 @@ def gradcheck(
     Returns True, or raises GradcheckError with a table of every input. At a kink (relu at
     0, say) the engine's convention and the two-sided difference disagree: the row says so.
     """
+    __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradcheck", "inputs")
     names = _input_names(f, len(at))
@@ -101,6 +103,7 @@ def gradgradcheck(
 ) -> bool:
     """Check second derivatives: ``hessian(f, inputs)`` against central differences of the
     gradients (computed by ``grad``). Returns True or raises GradcheckError, like gradcheck."""
+    __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradgradcheck", "inputs")
     names = _input_names(f, len(at))
@@ -146,6 +149,7 @@ def assert_grads(
     ``pytest.approx``. Every mismatch is listed at once, with a missing or repeated label.
     Nothing is written to any ``.grad``.
     """
+    __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("assert_grads", rel=rel, abs=abs)
     root = f_or_root() if callable(f_or_root) and not isinstance(f_or_root, Value) else f_or_root
     if not isinstance(root, Value):
@@ -246,6 +250,7 @@ def _kink_verdict(
 
 
 def _raise_if_failed(rows: list[_Row], title: str, rule: str, reference: str) -> None:
+    __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     failed = sum(not row.passed for row in rows)
     if not failed:
         return
@@ -257,7 +262,7 @@ def _raise_if_failed(rows: list[_Row], title: str, rule: str, reference: str) ->
         table.append(
             [
                 row.name,
-                f"{row.analytic:.10g}" if known else "-",
+                f"{row.analytic + 0.0:.10g}" if known else "-",  # + 0.0: no "-0"
                 f"{row.reference:.10g}",
                 f"{math.fabs(row.analytic - row.reference):.3g}" if known else "-",
                 f"{_relative_error(row.analytic, row.reference):.3g}" if known else "-",

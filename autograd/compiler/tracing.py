@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
+from .._errors import ShownAsMessage
 from ..checks import real, reals
 from ..engine import NODE_TYPES, Function, Value, _arithmetic_error, _new
 from ..graph import topological_order
@@ -42,7 +43,7 @@ __all__ = ["ConcretizationError", "Instruction", "Program", "TracedValue", "trac
 _DATA = Value.__dict__["data"]  # the slot that Value.data reads and writes
 
 
-class ConcretizationError(TypeError):
+class ConcretizationError(ShownAsMessage, TypeError):
     """A traced function used the value of a traced Value, where only what is done to it can
     be recorded (like JAX's ConcretizationTypeError)."""
 

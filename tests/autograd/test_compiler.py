@@ -98,6 +98,7 @@ def test_anything_that_depends_on_the_values_is_refused_naming_the_line(
         autograd.trace(namespace["f"], 1.5)
     assert "at <string>:" in str(refused.value)
     assert isinstance(refused.value, TypeError)
+    assert refused.value._render_traceback_() == [f"ConcretizationError: {refused.value}"]
 
 
 def test_dropout_in_training_cannot_be_traced_but_in_eval_it_can() -> None:

@@ -77,6 +77,15 @@ def test_gradcheck_catches_a_wrong_derivative_with_a_table() -> None:
     assert y_row.split()[-1] == "ok"
 
 
+def test_in_a_notebook_a_failed_check_shows_its_table_not_the_frames_that_raised_it() -> None:
+    with pytest.raises(GradcheckError) as caught:
+        assert_grads(z_example(Value(3.0, "w"), Value(4.0, "b")), {"w": 10, "b": 14})
+    shown = caught.value._render_traceback_()  # what IPython prints instead of a traceback
+    assert shown[0] == f"GradcheckError: {str(caught.value).splitlines()[0]}"
+    assert shown[1:] == str(caught.value).splitlines()[1:]
+    assert shown[-1].split() == ["b", "15", "14", "1", "0.0345", "WRONG"]
+
+
 def test_gradcheck_reports_the_relu_kink_instead_of_hiding_it() -> None:
     with pytest.raises(GradcheckError, match="KINK: slope 0 from the left, 1 from the right"):
         gradcheck(lambda x: x.relu(), [0.0])
