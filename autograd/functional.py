@@ -8,6 +8,7 @@ leaves). ``sum``, ``max``, ``linear`` and ``logsumexp`` are single nodes, so a s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Sequence
 from math import isfinite
 from numbers import Real
@@ -253,3 +254,20 @@ def _evaluate(f: Callable[..., Value], inputs: Sequence[float], where: str) -> t
     if not isinstance(out, Value):
         raise TypeError(f"{where}: f must return a Value, got {type(out).__name__}")
     return values, out
+
+
+def _parameter_names(f: Callable[..., Any], count: int, fallback: str) -> list[str]:
+    """The names of ``f``'s first ``count`` positional parameters, for tables and listings
+    (``w``, ``b``); where it has fewer, or none can be read, ``fallback`` numbered."""
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):  # a builtin, say
+        parameters = []
+    positional = [
+        p.name
+        for p in parameters
+        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(positional) >= count:
+        return positional[:count]
+    return [fallback.format(i) for i in range(count)]

@@ -14,7 +14,6 @@ verdict, so pytest shows exactly which gradient is wrong and by how much.
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from ._errors import ShownAsMessage
 from .checks import real, reals
 from .engine import Value
-from .functional import _evaluate, grad, hessian
+from .functional import _evaluate, _parameter_names, grad, hessian
 from .graph import topological_order
 from .modes import no_grad
 
@@ -72,7 +71,7 @@ def gradcheck(
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradcheck", "inputs")
-    names = _input_names(f, len(at))
+    names = _parameter_names(f, len(at), "x[{}]")
     values, out = _evaluate(f, at, "gradcheck")
     analytic = grad(out, values, allow_unused=True)
     value_at = _value_function(f, "gradcheck")
@@ -106,7 +105,7 @@ def gradgradcheck(
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradgradcheck", "inputs")
-    names = _input_names(f, len(at))
+    names = _parameter_names(f, len(at), "x[{}]")
     analytic = hessian(f, at)
     rows = []
     for i, name in enumerate(names):
@@ -295,22 +294,6 @@ def _check_tolerances(where: str, **tolerances: float) -> None:
     """A step ``eps`` must be positive and every tolerance at least 0, all finite numbers."""
     for name, value in tolerances.items():
         real(value, where, name, low=0.0, low_inclusive=name != "eps")
-
-
-def _input_names(f: Callable[..., Value], count: int) -> list[str]:
-    """The parameter names of ``f`` for table rows (``w``, ``b``), else ``x[0]``, ``x[1]``..."""
-    try:
-        parameters = list(inspect.signature(f).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    positional = [
-        p.name
-        for p in parameters
-        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    ]
-    if len(positional) == count:
-        return positional
-    return [f"x[{i}]" for i in range(count)]
 
 
 def _point(names: list[str], at: list[float]) -> str:

@@ -498,6 +498,17 @@ def wide(sizes: Sizes) -> list[Row]:
 # 4b. The digits case: one epoch
 
 
+def _sgd_step(loss: Any, params: list[Any], lr: float) -> float:
+    """Zero the gradients, backpropagate ``loss`` and take a plain SGD step, written the same
+    for valuegrad and micrograd Values; the loss's value."""
+    for p in params:
+        p.grad = 0.0
+    loss.backward()
+    for p in params:
+        p.data -= lr * p.grad
+    return loss.data
+
+
 def digits_epoch(sizes: Sizes) -> list[Row]:
     """One epoch of a 64-12-10 ReLU MLP on the 8×8 digits, mini-batches in order. The shared
     loss is the multiclass hinge Σⱼ≠y max(0, 1 + sⱼ - s_y) (micrograd has no exp or log, so
@@ -519,13 +530,7 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
         for xb, yb in batches:
             pairs = zip(xb, yb, strict=True)
             total = sum(_multiclass_hinge(model(make_input(x)), label) for x, label in pairs)
-            loss = total * (1.0 / len(xb))
-            for p in params:
-                p.grad = 0.0
-            loss.backward()
-            for p in params:
-                p.data -= lr * p.grad
-            losses.append(loss.data)
+            losses.append(_sgd_step(total * (1.0 / len(xb)), params, lr))
         return losses
 
     arrays = [(np.array(xb), np.array(yb, dtype=np.float64)) for xb, yb in batches]
@@ -537,13 +542,7 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
         step = autograd.compile(lambda x, label: _multiclass_hinge_of_value(model(x), label))
         losses = []
         for xb, yb in arrays:
-            loss = step(xb, yb)
-            for p in params:
-                p.grad = 0.0
-            loss.backward()
-            for p in params:
-                p.data -= lr * p.grad
-            losses.append(loss.data)
+            losses.append(_sgd_step(step(xb, yb), params, lr))
         return losses
 
     seconds, results = _median_time(lambda: epoch(new_model(), list), repeats)

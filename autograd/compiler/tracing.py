@@ -22,7 +22,6 @@ function.
 
 from __future__ import annotations
 
-import inspect
 import linecache
 import math
 import os
@@ -35,6 +34,7 @@ from typing import Any
 from .._errors import ShownAsMessage
 from ..checks import real, reals
 from ..engine import NODE_TYPES, Function, Value, _arithmetic_error, _new
+from ..functional import _parameter_names
 from ..graph import topological_order
 from ..modes import Mode, remember_origin, tracer, tracing, user_frames
 
@@ -375,7 +375,7 @@ def _inputs(
     fn: Callable[..., Any], name: str, example_args: Sequence[Any]
 ) -> tuple[list[Argument], list[TracedValue], list[Any]]:
     """The arguments' structure, their input nodes, and what to call ``fn`` with."""
-    names = _argument_names(fn, len(example_args))
+    names = _parameter_names(fn, len(example_args), "arg{}")
     arguments, inputs, given = [], [], []
     for argument_name, example in zip(names, example_args, strict=True):
         if isinstance(example, Real):
@@ -390,22 +390,6 @@ def _inputs(
         inputs += nodes
         given.append(nodes)
     return arguments, inputs, given
-
-
-def _argument_names(fn: Callable[..., Any], count: int) -> list[str]:
-    """``fn``'s parameter names (for listings and errors), else arg0, arg1, …"""
-    try:
-        parameters = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        parameters = []
-    positional = [
-        p.name
-        for p in parameters
-        if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    ]
-    if len(positional) >= count:
-        return positional[:count]
-    return [f"arg{i}" for i in range(count)]
 
 
 def _program(
