@@ -9,7 +9,6 @@
 """
 
 from . import checks, files
-from .compiler import ConcretizationError, Program, compile, trace
 from .engine import Function, Operand, Value
 from .func import hvp, jacfwd, jacobian, jacrev, jvp, vjp
 from .functional import (
@@ -98,3 +97,21 @@ __all__ = [
     "trace",
     "vjp",
 ]
+
+_COMPILER = ("ConcretizationError", "Program", "compile", "trace")
+
+
+def __getattr__(name: str) -> object:
+    """The compiler's names, imported at their first use, so that ``import autograd`` stays
+    as light as the eager engine (PEP 562's module ``__getattr__``)."""
+    if name in _COMPILER:
+        from . import compiler
+
+        value = getattr(compiler, name)
+        globals()[name] = value  # found directly from now on
+        return value
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

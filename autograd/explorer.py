@@ -11,8 +11,6 @@ every frame is shown one after another, each with its caption.
 
 from __future__ import annotations
 
-import hashlib
-import html
 import re
 from collections.abc import Callable, Collection, Sequence
 
@@ -70,18 +68,23 @@ _SCRIPT = """
 
 def page(svgs: Sequence[str], captions: Sequence[str], title: str) -> str:
     """A whole HTML document: the explorer over the frames, or one drawing if one frame."""
+    from html import escape  # here, not at the top: ``import autograd`` stays light
+
     body = widget(svgs, captions, keys_everywhere=True)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f'<meta name="viewport" content="width=device-width">\n<title>{html.escape(title)}'
+        f'<meta name="viewport" content="width=device-width">\n<title>{escape(title)}'
         f'</title>\n</head>\n<body>\n<h1 style="font-family:Helvetica,Arial,sans-serif;'
-        f'font-size:1.2em">{html.escape(title)}</h1>\n{body}\n</body>\n</html>\n'
+        f'font-size:1.2em">{escape(title)}</h1>\n{body}\n</body>\n</html>\n'
     )
 
 
 def widget(svgs: Sequence[str], captions: Sequence[str], keys_everywhere: bool = False) -> str:
     """The explorer alone, to embed (a notebook's HTML output). The arrow keys move it when
     it has the focus, or anywhere on the page with ``keys_everywhere``."""
+    import hashlib  # here, not at the top: ``import autograd`` stays light
+    from html import escape
+
     frames = [_clean(svg, k) for k, svg in enumerate(svgs)]
     ident = "vg-" + hashlib.sha1("".join(frames).encode()).hexdigest()[:12]
     n = len(frames)
@@ -101,7 +104,7 @@ def widget(svgs: Sequence[str], captions: Sequence[str], keys_everywhere: bool =
         count = f'<span class="vg-count">step {k} of {n}</span>' if n > 1 else ""
         parts.append(
             f'<figure class="vg-frame" data-step="{k}"><figcaption>{count}'
-            f"{html.escape(caption)}</figcaption>{frame}</figure>"
+            f"{escape(caption)}</figcaption>{frame}</figure>"
         )
     parts.append("</div>")
     if n > 1:

@@ -8,7 +8,6 @@ file exactly as it was, never half a file.
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
 
 __all__ = ["write_atomic"]
@@ -48,7 +47,7 @@ def _new_file_beside(path: Path) -> tuple[Path, int]:
     applies), and its descriptor."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
         try:
             return temporary, os.open(temporary, flags, 0o666)
         except FileExistsError:

@@ -10,10 +10,12 @@ show how much of a time is the engine's own work and how much is CPython's colle
 from __future__ import annotations
 
 import gc
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
@@ -737,26 +739,33 @@ def compiling(sizes: Sizes) -> list[Row]:
             "autograd.trace + fusion, once per compiled function",
         )
     ]
+    for how, cached in (("bytecode cached, as installed", True), ("compiled from source", False)):
+        times, numpy_loaded = _import_times(max(3, sizes.moons_steps), cached)
+        note = "NumPy imported too" if numpy_loaded else "NumPy not imported"
+        rows.append(
+            Row("import autograd", how, VALUEGRAD, statistics.median(times) * 1e3, "ms", note)
+        )
+    return rows
+
+
+def _import_times(repeats: int, cached: bool) -> tuple[list[float], bool]:
+    """Seconds to ``import autograd`` in fresh interpreters, and whether NumPy came with it.
+    ``cached``: with the bytecode compiled once beforehand (in a scratch folder, not the
+    tree), as after ``pip install``; else compiled from source every time."""
     code = "import sys, time; t = time.perf_counter(); import autograd; "
     code += "print(time.perf_counter() - t, 'numpy' in sys.modules)"
-    runs = [
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-        for _ in range(max(3, sizes.moons_steps))
-    ]
-    times = [float(run.stdout.split()[0]) for run in runs]
-    numpy_loaded = {run.stdout.split()[1] for run in runs} != {"False"}
-    note = "NumPy imported too" if numpy_loaded else "NumPy not imported"
-    rows.append(
-        Row(
-            "import autograd",
-            "fresh interpreter",
-            VALUEGRAD,
-            statistics.median(times) * 1e3,
-            "ms",
-            note,
-        )
-    )
-    return rows
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {**os.environ, "PYTHONPYCACHEPREFIX": scratch}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        if not cached:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        run = [sys.executable, "-c", code]
+        subprocess.run(run, env=env, capture_output=True, check=True)  # writes the bytecode
+        outputs = [
+            subprocess.run(run, env=env, capture_output=True, text=True, check=True).stdout
+            for _ in range(repeats)
+        ]
+    return [float(out.split()[0]) for out in outputs], {o.split()[1] for o in outputs} != {"False"}
 
 
 WORKLOADS: dict[str, Callable[[Sizes], list[Row]]] = {

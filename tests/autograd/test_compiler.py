@@ -360,12 +360,19 @@ def test_compile_refuses_a_bad_reduction_and_a_non_function() -> None:
         autograd.compile(3)  # type: ignore[arg-type]
 
 
-def test_import_autograd_does_not_import_numpy() -> None:
-    code = "import sys, autograd; print('numpy' in sys.modules)"
+def test_import_autograd_imports_neither_numpy_nor_the_compiler_until_it_is_used() -> None:
+    code = (
+        "import sys, autograd; print('numpy' in sys.modules, 'autograd.compiler' in sys.modules);"
+        "print('compile' in dir(autograd), 'ConcretizationError' in autograd.__all__);"
+        "from autograd import ConcretizationError, compile;"
+        "print(compile is autograd.compiler.compile, issubclass(ConcretizationError, TypeError))"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False"
+    assert result.stdout.split() == ["False", "False", "True", "True", "True", "True"]
+    with pytest.raises(AttributeError, match="no attribute 'compiel'"):
+        autograd.compiel  # noqa: B018
 
 
 def test_has_aux_returns_the_other_outputs_and_leaves_the_gradient_alone() -> None:
