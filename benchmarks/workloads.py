@@ -739,26 +739,22 @@ def compiling(sizes: Sizes) -> list[Row]:
             "autograd.trace + fusion, once per compiled function",
         )
     ]
-    for how, cached in (("bytecode cached, as installed", True), ("compiled from source", False)):
-        times, numpy_loaded = _import_times(max(3, sizes.moons_steps), cached)
-        note = "NumPy imported too" if numpy_loaded else "NumPy not imported"
-        rows.append(
-            Row("import autograd", how, VALUEGRAD, statistics.median(times) * 1e3, "ms", note)
-        )
+    times, numpy_loaded = _import_times(max(3, sizes.moons_steps))
+    note = "NumPy imported too" if numpy_loaded else "NumPy not imported"
+    milliseconds = statistics.median(times) * 1e3
+    rows.append(Row("import autograd", "fresh interpreter", VALUEGRAD, milliseconds, "ms", note))
     return rows
 
 
-def _import_times(repeats: int, cached: bool) -> tuple[list[float], bool]:
-    """Seconds to ``import autograd`` in fresh interpreters, and whether NumPy came with it.
-    ``cached``: with the bytecode compiled once beforehand (in a scratch folder, not the
-    tree), as after ``pip install``; else compiled from source every time."""
+def _import_times(repeats: int) -> tuple[list[float], bool]:
+    """Seconds to ``import autograd`` in fresh interpreters, with the bytecode compiled
+    beforehand as after ``pip install`` (into a scratch folder, whatever the environment says
+    about writing bytecode), and whether NumPy came with it."""
     code = "import sys, time; t = time.perf_counter(); import autograd; "
     code += "print(time.perf_counter() - t, 'numpy' in sys.modules)"
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "PYTHONPYCACHEPREFIX": scratch}
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        if not cached:
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
         run = [sys.executable, "-c", code]
         subprocess.run(run, env=env, capture_output=True, check=True)  # writes the bytecode
         outputs = [
