@@ -95,11 +95,7 @@ class Function:
             values = tuple(_operand(x, cls.name) for x in operands)
         out = cls.forward(*map(_data, values))
         if type(out) is not float:
-            if not isinstance(out, Real):
-                raise TypeError(
-                    f"{cls.name}: forward must return a real number, got {type(out).__name__}"
-                )
-            out = float(out)
+            out = _forward_float(cls, out)
         return _record(cls, out, values)
 
 
@@ -562,11 +558,23 @@ def _bad_local_grads(node: Value, local: object) -> TypeError:
     )
 
 
+def _forward_float(fn: type[Function], out: object) -> float:
+    """What ``fn.forward`` returned, as a float (a custom rule may return an int or a NumPy
+    scalar); anything that is not a real number is a TypeError naming the op."""
+    if not isinstance(out, Real):
+        raise TypeError(f"{fn.name}: forward must return a real number, got {type(out).__name__}")
+    return float(out)
+
+
 def _forward_error(fn: type[Function], operands: Sequence[Value], value: float) -> Exception:
+    return _result_error(fn.name, f"{fn.name}({_args(operands)})", value)
+
+
+def _result_error(name: str, call: str, value: float, where: str = "") -> Exception:
+    """The error for an op whose result ``call`` came out NaN or ±inf (``where``: any more
+    about the place, such as the sample of a batch)."""
     problem = "is not a number" if isnan(value) else "overflows the float range"
-    return _arithmetic_error(
-        value, f"{fn.name}: the result {problem}: {fn.name}({_args(operands)}) = {value!r}"
-    )
+    return _arithmetic_error(value, f"{name}: the result {problem}: {call} = {value!r}{where}")
 
 
 def _gradient_error(

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import _arithmetic_error
+from ..engine import _arithmetic_error, _result_error
 from ..ops import Linear, Sum
 from .tracing import Instruction, Program
 
@@ -224,13 +224,8 @@ class MapStep(_Step):
         if position is None:
             return
         value = float(np.asarray(out)[position])
-        problem = "is not a number" if np.isnan(value) else "overflows the float range"
         call = self.call_at(arguments, position, np.shape(out))
-        raise _arithmetic_error(
-            value,
-            f"{self.fn.name}: the result {problem}: {call} = {value!r}"
-            + self.where(position, samples),
-        )
+        raise _result_error(self.fn.name, call, value, self.where(position, samples))
 
     def local_derivatives(self, values: Arrays, samples: int, checked: bool) -> None:
         arguments = self.arguments(values, samples)

@@ -33,7 +33,7 @@ from typing import Any
 
 from .._errors import ShownAsMessage
 from ..checks import real, reals
-from ..engine import NODE_TYPES, Function, Value, _arithmetic_error, _new
+from ..engine import NODE_TYPES, Function, Value, _forward_float, _new, _result_error
 from ..functional import _parameter_names
 from ..graph import topological_order
 from ..modes import Mode, remember_origin, tracer, tracing, user_frames
@@ -231,16 +231,12 @@ class Program:
         values += self.constants
         for instruction in self.instructions:
             operands = [values[slot] for slot in instruction.operands]
-            out = instruction.fn.forward(*operands)
+            fn = instruction.fn
+            out = fn.forward(*operands)
             if type(out) is not float:
-                if not isinstance(out, Real):
-                    raise TypeError(
-                        f"{instruction.fn.name}: forward must return a real number, "
-                        f"got {type(out).__name__}"
-                    )
-                out = float(out)
+                out = _forward_float(fn, out)
             if not math.isfinite(out):
-                raise _arithmetic_error(out, _result_message(instruction.fn.name, operands, out))
+                raise _result_error(fn.name, f"{fn.name}({', '.join(map(repr, operands))})", out)
             values.append(out)
         results = [values[slot] for slot in self.outputs]
         return results[0] if self.single else results
@@ -339,11 +335,6 @@ def _slots(operands: Sequence[int], shown: int = 6) -> str:
 
 def _signature(argument: Argument) -> str:
     return argument.name if argument.width is None else f"{argument.name}[{argument.width}]"
-
-
-def _result_message(name: str, operands: Sequence[float], out: float) -> str:
-    problem = "is not a number" if math.isnan(out) else "overflows the float range"
-    return f"{name}: the result {problem}: {name}({', '.join(map(repr, operands))}) = {out!r}"
 
 
 def trace(fn: Callable[..., Any], *example_args: float | Sequence[float]) -> Program:
