@@ -62,9 +62,7 @@ class CompiledFunction:
                 "can be reduced to a Value: compile with has_aux=True to reduce the first and "
                 "get the others as arrays, or use .map(...) for them all"
             )
-        parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
-        values = fused.forward(inputs, parameters, samples)
-        results = fused.results(values, samples)
+        values, results = self._run(fused, inputs, samples)
         per_sample = results[:, 0]
         total = float(per_sample.sum()) if self.reduction == "sum" else float(per_sample.mean())
         name = f"compiled({self.name})[{samples} samples]"
@@ -83,9 +81,16 @@ class CompiledFunction:
         """``fn`` at every sample: a NumPy array (samples,), or (samples, outputs) where
         ``fn`` returns a list. No graph is recorded."""
         fused, inputs, samples = self._prepare(batch)
-        parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
-        results = np.array(fused.results(fused.forward(inputs, parameters, samples), samples))
+        results = np.array(self._run(fused, inputs, samples)[1])
         return results[:, 0] if fused.program.single else results
+
+    @staticmethod
+    def _run(fused: FusedProgram, inputs: list[Any], samples: int) -> tuple[list[Any], Any]:
+        """One replay at the parameters' current values: every block's values, and the
+        outputs (samples, outputs)."""
+        parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
+        values = fused.forward(inputs, parameters, samples)
+        return values, fused.results(values, samples)
 
     def __repr__(self) -> str:
         state = "not traced yet" if self._fused is None else repr(self._fused.program)
