@@ -107,7 +107,7 @@ def fit(
         total, right = 0.0, 0.0
         for start in range(0, len(X), size):
             batch = order[start : start + size]
-            value, predictions, targets = run.batch(X, y, batch, metric is not None)
+            value, predictions, targets = run.batch(X, y, batch)
             if penalty is not None:
                 value = value + penalty(model)
             optimizer.zero_grad()
@@ -146,7 +146,7 @@ class _Eager:
     def __init__(self, model: Module, loss: Loss) -> None:
         self.model, self.loss = model, loss
 
-    def batch(self, X: Sequence, y: Sequence, batch: list[int], predict: bool) -> tuple:
+    def batch(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple:
         predictions = [self.model(X[i]) for i in batch]
         targets = [y[i] for i in batch]
         return self.loss(predictions, targets), predictions, targets
@@ -188,7 +188,7 @@ class _Compiled:
             self._arrays[key] = (values, numpy.asarray(values, dtype=numpy.float64))
         return self._arrays[key][1]
 
-    def batch(self, X: Sequence, y: Sequence, batch: list[int], predict: bool) -> tuple:
+    def batch(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple:
         targets = self._array(y)[batch]
         value, predictions = self.step(self._array(X)[batch], targets)
         return value, predictions, targets
