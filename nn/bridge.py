@@ -80,16 +80,14 @@ def to_torch(model: Module) -> Any:
     layers, dropout = _stack(model)
     modules: list[Any] = []
     for i, (neurons, activation) in enumerate(layers):
-        linear = torch.nn.Linear(len(neurons[0].w), len(neurons), dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(_tensor(torch, [[w.data for w in n.w] for n in neurons]))
-            linear.bias.copy_(_tensor(torch, [n.b.data for n in neurons]))
-        modules.append(linear)
+        modules.append(torch.nn.Linear(len(neurons[0].w), len(neurons), dtype=torch.float64))
         name = ACTIVATION_MODULES[activation]
         modules.append(getattr(torch.nn, name)(*([LEAKY_SLOPE] if name == "LeakyReLU" else [])))
         if dropout and i < len(layers) - 1:
             modules.append(torch.nn.Dropout(dropout))
-    return torch.nn.Sequential(*modules).train(model.training)
+    sequential = torch.nn.Sequential(*modules)
+    sequential.load_state_dict(torch_state_dict(model))  # the weights, copied exactly
+    return sequential.train(model.training)
 
 
 def _tensor(torch: Any, values: Any) -> Any:
