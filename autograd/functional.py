@@ -256,7 +256,7 @@ def _evaluate(f: Callable[..., Value], inputs: Sequence[float], where: str) -> t
     return values, out
 
 
-def _parameter_names(f: Callable[..., Any], count: int, fallback: str) -> list[str]:
+def _argument_names(f: Callable[..., Any], count: int, fallback: str) -> list[str]:
     """The names of ``f``'s first ``count`` positional parameters, for tables and listings
     (``w``, ``b``); where it has fewer, or none can be read, ``fallback`` numbered."""
     try:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from ._errors import ShownAsMessage
 from .checks import real, reals
 from .engine import Value
-from .functional import _evaluate, _parameter_names, grad, hessian
+from .functional import _argument_names, _evaluate, grad, hessian
 from .graph import topological_order
 from .modes import no_grad
 
@@ -71,7 +71,7 @@ def gradcheck(
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradcheck", "inputs")
-    names = _parameter_names(f, len(at), "x[{}]")
+    names = _argument_names(f, len(at), "x[{}]")
     values, out = _evaluate(f, at, "gradcheck")
     analytic = grad(out, values, allow_unused=True)
     value_at = _value_function(f, "gradcheck")
@@ -105,7 +105,7 @@ def gradgradcheck(
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradgradcheck", "inputs")
-    names = _parameter_names(f, len(at), "x[{}]")
+    names = _argument_names(f, len(at), "x[{}]")
     analytic = hessian(f, at)
     rows = []
     for i, name in enumerate(names):

@@ -261,8 +261,9 @@ def save_html(
         raise ValueError("save_html: steps='forward' needs tangents=, and only it takes them")
     name = root.label or root.op or "the value" if isinstance(root, Value) else "?"
     if steps is None:
-        svgs = [_svg(_dot(root, _options("save_html", options), _parameter_names(names)))]
-        captions = [f"{name} = {format(root.data, options.get('number_format', '.4g'))}"]
+        opts = _options("save_html", options)
+        svgs = [_svg(_dot(root, opts, _parameter_names(names)))]
+        captions = [f"{name} = {format(root.data, opts.number_format)}"]
         title = f"The graph of {name}"
     else:
         sources, captions = _steps(root, names, options, "save_html", tangents)

@@ -34,7 +34,7 @@ from typing import Any
 from .._errors import ShownAsMessage
 from ..checks import real, reals
 from ..engine import NODE_TYPES, Function, Value, _forward_float, _new, _result_error
-from ..functional import _parameter_names
+from ..functional import _argument_names
 from ..graph import topological_order
 from ..modes import Mode, remember_origin, tracer, tracing, user_frames
 
@@ -366,7 +366,7 @@ def _inputs(
     fn: Callable[..., Any], name: str, example_args: Sequence[Any]
 ) -> tuple[list[Argument], list[TracedValue], list[Any]]:
     """The arguments' structure, their input nodes, and what to call ``fn`` with."""
-    names = _parameter_names(fn, len(example_args), "arg{}")
+    names = _argument_names(fn, len(example_args), "arg{}")
     arguments, inputs, given = [], [], []
     for argument_name, example in zip(names, example_args, strict=True):
         if isinstance(example, Real):
