@@ -26,7 +26,6 @@ import numpy as np
 
 import autograd
 from autograd import Value, jacfwd, jacrev, jvp
-from autograd.compiler.fusion import FusedProgram
 from nn import MLP, SGD, Adam, cases, cross_entropy, datasets, fit
 
 try:
@@ -725,8 +724,8 @@ def compiling(sizes: Sizes) -> list[Row]:
     model = cases.moons_model(1337)
     step = cases.compiled_moons_loss(model, ALPHA)
 
-    def trace_and_fuse() -> FusedProgram:
-        return FusedProgram(autograd.trace(step.fn, X[0], float(y[0])))
+    def trace_and_fuse() -> Any:
+        return autograd.trace(step.fn, X[0], float(y[0])).fuse()
 
     seconds, _ = _median_time(trace_and_fuse, 5 * sizes.moons_steps)
     rows = [

@@ -118,7 +118,7 @@ class CompiledFunction:
             raise ValueError(f"compiled({self.name}) needs at least one sample")
         if self._fused is None:
             example = [a[0].tolist() if a.ndim == 2 else float(a[0]) for a in arrays]
-            self._fused = FusedProgram(trace(self.fn, *example))
+            self._fused = trace(self.fn, *example).fuse()
         arguments = self._fused.program.arguments
         if len(arrays) != len(arguments):
             raise TypeError(
