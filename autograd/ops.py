@@ -93,7 +93,10 @@ def _step(x: Any) -> Any:
     is on the hot path of every eager network)."""
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
-    return _where(_value(x) > 0.0, 1.0, 0.0)
+    above = _value(x) > 0.0
+    if type(above) is bool:  # a Value's data
+        return 1.0 if above else 0.0
+    return above.astype(float)  # an array: 1.0 where x > 0, else 0.0
 
 
 def _equal(x: Any, y: Any) -> Any:
