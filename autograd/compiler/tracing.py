@@ -397,24 +397,22 @@ def _program(
     known = set(inputs)
     constants = [node for node in leaves if node in made_inside]
     parameters = [node for node in leaves if node not in known and node not in made_inside]
-    slot: dict[Value, int] = {}
-    for node in [*inputs, *parameters, *constants]:
-        slot[node] = len(slot)
+    slot = {node: i for i, node in enumerate([*inputs, *parameters, *constants])}
     instructions = []
     for node in order:
         if node.parents:
             slot[node] = len(slot)
-            operands = tuple(slot[p] for p in node.parents)
+            operands = tuple(map(slot.__getitem__, node.parents))
             instructions.append(Instruction(node._fn, operands, slot[node]))
-    by_slot = sorted(slot, key=slot.__getitem__)
+    by_slot = list(slot)  # numbered in the order they were added
     return Program(
         name,
         arguments,
         parameters,
-        [_DATA.__get__(node) for node in constants],
+        list(map(_DATA.__get__, constants)),
         instructions,
         [slot[node] for node in outputs],
         single,
         [node.label for node in by_slot],
-        [_DATA.__get__(node) for node in by_slot],
+        list(map(_DATA.__get__, by_slot)),
     )
