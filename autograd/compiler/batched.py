@@ -4,6 +4,7 @@ with NumPy, as one Value in the eager graph."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import isfinite
 from operator import attrgetter
 from typing import Any
 
@@ -62,16 +63,17 @@ class CompiledFunction:
                 "can be reduced to a Value: compile with has_aux=True to reduce the first and "
                 "get the others as arrays, or use .map(...) for them all"
             )
-        values, results = self._run(fused, inputs, samples)
-        per_sample = results[:, 0]
-        total = float(per_sample.sum()) if self.reduction == "sum" else float(per_sample.mean())
+        replay, results = self._run(fused, inputs, samples)
+        total = float(results[:, 0].sum())  # NumPy's mean is this sum over the count, too
+        if self.reduction == "mean":
+            total /= samples
         name = f"compiled({self.name})[{samples} samples]"
-        if not np.isfinite(total):
+        if not isfinite(total):
             raise _arithmetic_error(
                 total, f"{name}: the {self.reduction} over the samples is {total!r}"
             )
         weight = 1.0 if self.reduction == "sum" else 1.0 / samples
-        value = _record(_Call(name, fused, values, samples, weight), total, fused.parameters)
+        value = _record(_Call(name, fused, replay, samples, weight), total, fused.parameters)
         if not self.has_aux:
             return value
         aux = np.array(results[:, 1:])
@@ -85,12 +87,12 @@ class CompiledFunction:
         return results[:, 0] if fused.program.single else results
 
     @staticmethod
-    def _run(fused: FusedProgram, inputs: list[Any], samples: int) -> tuple[list[Any], Any]:
-        """One replay at the parameters' current values: every block's values, and the
-        outputs (samples, outputs)."""
+    def _run(fused: FusedProgram, inputs: list[Any], samples: int) -> tuple[Any, Any]:
+        """One replay at the parameters' current values: what the backward pass needs (every
+        block's values and every step's arguments), and the outputs (samples, outputs)."""
         parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
-        values = fused.forward(inputs, parameters, samples)
-        return values, fused.results(values, samples)
+        replay = fused.forward(inputs, parameters, samples)
+        return replay, fused.results(replay[0], samples)
 
     def __repr__(self) -> str:
         state = "not traced yet" if self._fused is None else repr(self._fused.program)
@@ -169,14 +171,14 @@ class _Call:
     """The op of the Value a compiled call returns: its local derivatives, one per parameter,
     are the replay's backward pass, run when backward() asks for them (once)."""
 
-    __slots__ = ("_fused", "_gradient", "_samples", "_values", "_weight", "name")
+    __slots__ = ("_fused", "_gradient", "_replay", "_samples", "_weight", "name")
 
     def __init__(
-        self, name: str, fused: FusedProgram, values: list[Any], samples: int, weight: float
+        self, name: str, fused: FusedProgram, replay: Any, samples: int, weight: float
     ) -> None:
         self.name = name
         self._fused = fused
-        self._values = values
+        self._replay = replay
         self._samples = samples
         self._weight = weight
         self._gradient: list[float] | None = None
@@ -189,5 +191,6 @@ class _Call:
             )
         if self._gradient is None:
             seed = np.full(self._samples, self._weight)
-            self._gradient = self._fused.backward(self._values, seed, self._samples).tolist()
+            values, arguments = self._replay
+            self._gradient = self._fused.backward(values, arguments, seed, self._samples).tolist()
         return self._gradient

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -63,33 +64,32 @@ class Gather:
     """Where some slots' values are, and how to put them side by side, in order, in one
     array (a column each); and how to add a gradient back into them, the same way reversed."""
 
-    def __init__(self, where: Sequence[tuple[int, int]], blocks: list[Block], slots: Sequence[int]):
+    def __init__(self, where: Any, blocks: list[Block], slots: Sequence[int]):
         self.size = len(slots)
-        located = list(map(where.__getitem__, slots))
-        self.blocks = list(dict.fromkeys(b for b, _ in located))
+        located = where[np.asarray(slots, dtype=np.intp)]  # where: a (block, column) row per slot
+        block_of, column_of = located[:, 0], located[:, 1]
+        self.blocks = list(dict.fromkeys(block_of.tolist()))
         self.batched = any(blocks[b].batched for b in self.blocks)
         self.block = self.blocks[0] if len(self.blocks) == 1 else None
         self.needs_grad = False  # whether any of the slots leads to a parameter
         self.index: Any = None
         self.pieces: list[tuple[int, Any, Any]] = []
         if self.block is not None:  # one block: a view of it where the columns run in order
-            columns = [c for _, c in located]
+            columns = column_of.tolist()
             first = columns[0] if columns else 0
             self.unique = len(set(columns)) == len(columns)
             if columns == list(range(first, first + len(columns))):
                 whole = first == 0 and len(columns) == blocks[self.block].width
                 self.index = None if whole else slice(first, first + len(columns))
                 return
-            self.index = np.array(columns, dtype=np.intp)
-        pieces: dict[int, tuple[list[int], list[int]]] = {b: ([], []) for b in self.blocks}
-        for i, (b, column) in enumerate(located):
-            pieces[b][0].append(column)
-            pieces[b][1].append(i)
-        self.pieces = [
-            (b, np.array(columns, dtype=np.intp), np.array(positions, dtype=np.intp))
-            for b, (columns, positions) in pieces.items()
-        ]
-        self.unique = all(len(set(c)) == len(c) for c, _ in pieces.values())
+            self.index = column_of
+            if self.unique:  # the columns picked by one index array, each once
+                return
+        self.pieces = []
+        for b in self.blocks:
+            (positions,) = np.nonzero(block_of == b)
+            self.pieces.append((b, column_of[positions], positions))
+        self.unique = all(len(set(c.tolist())) == len(c) for _, c, _ in self.pieces)
 
     def take(self, values: Arrays, samples: int) -> Any:
         """The slots' values: an array (samples, size), or (size,) if none is batched."""
@@ -159,13 +159,15 @@ class _Step:
         self.operands: list[Gather] = []
 
     def arguments(self, values: Arrays, samples: int) -> list[Any]:
+        """What the op's rule is called with: one array per operand position. The forward
+        pass gathers them once; the backward pass reuses them."""
         return [gather.take(values, samples) for gather in self.operands]
 
-    def forward(self, values: Arrays, samples: int, checked: bool) -> Any:
+    def forward(self, arguments: list[Any], samples: int, checked: bool) -> Any:
         raise NotImplementedError
 
     def contributions(
-        self, values: Arrays, gradient: Any, samples: int, checked: bool
+        self, arguments: list[Any], out: Any, gradient: Any, samples: int, checked: bool
     ) -> list[tuple[Gather, Any]]:
         """What this step adds to each operand's gradient, given its own (``gradient``)."""
         raise NotImplementedError
@@ -187,7 +189,9 @@ class _Step:
                 value, message.format(value=value) + self.where(position, samples)
             )
 
-    def local_derivatives(self, values: Arrays, samples: int, checked: bool) -> None:
+    def local_derivatives(
+        self, arguments: list[Any], out: Any, samples: int, checked: bool
+    ) -> None:
         """Evaluate the local derivatives only, where no gradient is needed: a derivative
         undefined there still raises, as in eager backward()."""
 
@@ -206,8 +210,7 @@ class MapStep(_Step):
 
     kind = "map"
 
-    def forward(self, values: Arrays, samples: int, checked: bool) -> Any:
-        arguments = self.arguments(values, samples)
+    def forward(self, arguments: list[Any], samples: int, checked: bool) -> Any:
         try:
             out = self.fn.forward(*arguments)
         except (ValueError, ZeroDivisionError, OverflowError) as error:
@@ -227,18 +230,18 @@ class MapStep(_Step):
         call = self.call_at(arguments, position, np.shape(out))
         raise _result_error(self.fn.name, call, value, self.where(position, samples))
 
-    def local_derivatives(self, values: Arrays, samples: int, checked: bool) -> None:
-        arguments = self.arguments(values, samples)
-        local = self.fn.local_grads(*arguments, out=values[self.block])
+    def local_derivatives(
+        self, arguments: list[Any], out: Any, samples: int, checked: bool
+    ) -> None:
+        local = self.fn.local_grads(*arguments, out=out)
         if checked:
             for d in local:
                 self._check_derivative(d, arguments, samples)
 
     def contributions(
-        self, values: Arrays, gradient: Any, samples: int, checked: bool
+        self, arguments: list[Any], out: Any, gradient: Any, samples: int, checked: bool
     ) -> list[tuple[Gather, Any]]:
-        arguments = self.arguments(values, samples)
-        local = self.fn.local_grads(*arguments, out=values[self.block])
+        local = self.fn.local_grads(*arguments, out=out)
         if len(local) != len(arguments):
             raise TypeError(
                 f"{self.fn.name}: local_grads must return one derivative per operand "
@@ -291,26 +294,25 @@ class SumStep(_Step):
 
     kind = "sum"
 
-    def stacked(self, values: Arrays, samples: int) -> Any:
+    def arguments(self, values: Arrays, samples: int) -> list[Any]:
         (gather,) = self.operands
         flat = gather.take(values, samples)
-        return flat.reshape((*flat.shape[:-1], len(self.members), -1))
+        return [_Operands(flat.reshape((*flat.shape[:-1], len(self.members), -1)))]
 
-    def forward(self, values: Arrays, samples: int, checked: bool) -> Any:
-        out = self.fn.forward(_Operands(self.stacked(values, samples)))
+    def forward(self, arguments: list[Any], samples: int, checked: bool) -> Any:
+        out = self.fn.forward(*arguments)
         if checked:
             self.check_finite(out, "sum: the result overflows the float range: {value!r}", samples)
         return out
 
     def contributions(
-        self, values: Arrays, gradient: Any, samples: int, checked: bool
+        self, arguments: list[Any], out: Any, gradient: Any, samples: int, checked: bool
     ) -> list[tuple[Gather, Any]]:
         (gather,) = self.operands
         if not gather.needs_grad:
             return []
-        stacked = self.stacked(values, samples)
-        (d,) = self.fn.local_grads(_Operands(stacked), out=values[self.block])
-        part = np.broadcast_to(np.asarray(gradient)[..., None] * d, stacked.shape)
+        (d,) = self.fn.local_grads(*arguments, out=out)
+        part = np.broadcast_to(gradient[..., None] * d, arguments[0].array.shape)
         return [(gather, part.reshape((*part.shape[:-2], -1)))]
 
 
@@ -335,23 +337,21 @@ class LayerStep(_Step):
 
     kind = "layer"
 
-    def parts(self, values: Arrays, samples: int) -> tuple[Any, _LayerWeights, Any]:
-        biases, weights, inputs = self.arguments(values, samples)
-        return biases, _LayerWeights(weights.reshape(len(self.members), -1)), inputs
+    def arguments(self, values: Arrays, samples: int) -> list[Any]:
+        biases, weights, inputs = (gather.take(values, samples) for gather in self.operands)
+        return [biases, _LayerWeights(weights.reshape(len(self.members), -1)), inputs]
 
-    def forward(self, values: Arrays, samples: int, checked: bool) -> Any:
-        out = self.fn.forward(*self.parts(values, samples))
+    def forward(self, arguments: list[Any], samples: int, checked: bool) -> Any:
+        out = self.fn.forward(*arguments)
         # A matrix product is not a NumPy ufunc: no FloatingPointError, so always check.
         self.check_finite(out, "linear: the result overflows the float range: {value!r}", samples)
         return out
 
     def contributions(
-        self, values: Arrays, gradient: Any, samples: int, checked: bool
+        self, arguments: list[Any], out: Any, gradient: Any, samples: int, checked: bool
     ) -> list[tuple[Gather, Any]]:
-        biases, weights, inputs = self.parts(values, samples)
-        local = self.fn.local_grads(biases, weights, inputs, out=values[self.block])
+        local = self.fn.local_grads(*arguments, out=out)
         d_bias, d_weights, d_inputs = local  # 1, the inputs, the weights: b + Σ wᵢxᵢ's rule
-        gradient = np.asarray(gradient)
         found = []
         bias, weight, shared = self.operands
         if bias.needs_grad:
@@ -396,21 +396,22 @@ class FusedProgram:
             Block("parameters", n_parameters, False),
             Block("constants", len(program.constants), False),
         ]
-        where: list[tuple[int, int]] = []
+        # Where each slot's values are: a row (block, column) per slot; an instruction's is
+        # filled in once its step has a block.
+        where = np.full((len(batched), 2), -1, dtype=np.intp)
+        first = 0
         for b, argument in enumerate(arguments):
-            where += [(b, i) for i in range(argument.size)]
-        first_parameter = n_inputs
-        layout = _parameter_layout(reads, range(first_parameter, first_parameter + n_parameters))
-        column = {slot: i for i, slot in enumerate(layout)}
-        where += [(self.parameters_block, column[s]) for s in sorted(column)]
-        where += [(self.parameters_block + 1, i) for i in range(len(program.constants))]
-        where += [(-1, -1)] * len(program.instructions)  # each placed once its step has a block
+            _place(where, range(first, first + argument.size), b)
+            first += argument.size
+        layout = _parameter_layout(reads, range(first, first + n_parameters))
+        _place(where, layout, self.parameters_block)
+        first += n_parameters
+        _place(where, range(first, first + len(program.constants)), self.parameters_block + 1)
         for step, slots in zip(steps, reads, strict=True):
             step.block = len(self.blocks)
             self.blocks.append(Block(f"step {len(self.blocks)}", len(step.members), step.batched))
             step.operands = [Gather(where, self.blocks, s) for s in slots]
-            for j, out in enumerate(step.outs):
-                where[out] = (step.block, j)
+            _place(where, step.outs, step.block)
         self.steps = steps
         self.needs_grad = [False] * len(self.blocks)
         self.needs_grad[self.parameters_block] = True
@@ -429,55 +430,62 @@ class FusedProgram:
                     for b in gather.blocks:
                         self.feeds_loss[b] = True
         self.constants = np.array(program.constants, dtype=np.float64)
-        self.parameters = tuple(program.parameters[s - first_parameter] for s in layout)
+        self.parameters = tuple(program.parameters[s - n_inputs] for s in layout)
 
-    def forward(self, inputs: list[Any], parameters: Any, samples: int) -> Arrays:
-        """Every block's values at a batch: the inputs (one array per argument), then the
-        parameters and constants, then each step's."""
+    def forward(self, inputs: list[Any], parameters: Any, samples: int) -> tuple[Arrays, Arrays]:
+        """Every block's values at a batch (the inputs, one array per argument, then the
+        parameters and constants, then each step's), and each step's arguments, which the
+        backward pass reads again."""
         values: Arrays = [*inputs, parameters, self.constants] + [None] * len(self.steps)
+        arguments: Arrays = []
         with np.errstate(**FAST):
             for step in self.steps:
+                gathered = step.arguments(values, samples)
+                arguments.append(gathered)
                 try:
-                    values[step.block] = step.forward(values, samples, checked=False)
+                    values[step.block] = step.forward(gathered, samples, checked=False)
                 except FloatingPointError:
                     with np.errstate(**CHECKED):
-                        values[step.block] = step.forward(values, samples, checked=True)
-        return values
+                        values[step.block] = step.forward(gathered, samples, checked=True)
+        return values, arguments
 
     def results(self, values: Arrays, samples: int) -> Any:
         """The outputs, an array (samples, outputs)."""
         return np.broadcast_to(self.outputs.take(values, samples), (samples, self.outputs.size))
 
-    def backward(self, values: Arrays, seed: Any, samples: int) -> Any:
+    def backward(self, values: Arrays, arguments: Arrays, seed: Any, samples: int) -> Any:
         """The gradient of Σ seed[s]·output[s] (the first output) with respect to each
         parameter (an array).
         Run fast; if a NaN or inf turns up, run again with every check, to name where."""
         try:
             with np.errstate(**FAST):
-                gradient = self._backward(values, seed, samples, checked=False)
+                gradient = self._backward(values, arguments, seed, samples, checked=False)
             if np.isfinite(gradient).all():
                 return gradient
         except FloatingPointError:
             pass
         with np.errstate(**CHECKED):
-            gradient = self._backward(values, seed, samples, checked=True)
+            gradient = self._backward(values, arguments, seed, samples, checked=True)
         position = int(np.argmax(~np.isfinite(gradient)))
         value = float(gradient[position])
         raise _arithmetic_error(
             value, f"the gradient of parameter {position} of the program is {value!r}"
         )
 
-    def _backward(self, values: Arrays, seed: Any, samples: int, checked: bool) -> Any:
+    def _backward(
+        self, values: Arrays, arguments: Arrays, seed: Any, samples: int, checked: bool
+    ) -> Any:
         grads: Arrays = [None] * len(self.blocks)
         self.first_output.add(grads, self.blocks, np.asarray(seed)[:, None], samples)
-        for step in reversed(self.steps):
+        for k in range(len(self.steps) - 1, -1, -1):
+            step = self.steps[k]
             if not self.feeds_loss[step.block]:
                 continue
-            gradient = grads[step.block]
+            gradient, out = grads[step.block], values[step.block]
             if gradient is None:  # no parameter behind it
-                step.local_derivatives(values, samples, checked)
+                step.local_derivatives(arguments[k], out, samples, checked)
                 continue
-            for gather, part in step.contributions(values, gradient, samples, checked):
+            for gather, part in step.contributions(arguments[k], out, gradient, samples, checked):
                 gather.add(grads, self.blocks, part, samples)
                 if checked:
                     for b in gather.blocks:
@@ -535,10 +543,16 @@ def _first_non_finite(array: Any) -> tuple[int, ...] | None:
     return tuple(int(i) for i in np.unravel_index(np.argmax(~finite), finite.shape))
 
 
+def _place(where: Any, slots: Sequence[int], block: int) -> None:
+    """Record that ``slots`` are the columns of ``block``, in order."""
+    where[slots, 0] = block
+    where[slots, 1] = np.arange(len(slots))
+
+
 def _parameter_layout(reads: list[list[list[int]]], parameters: range) -> list[int]:
     """The parameter slots in the order the steps first read them (then any others)."""
-    placed = dict.fromkeys(s for step in reads for slots in step for s in slots)
-    placed = {s: None for s in placed if s in parameters}
+    read = dict.fromkeys(chain.from_iterable(chain.from_iterable(reads)))
+    placed = {s: None for s in read if s in parameters}
     return [*placed, *(s for s in parameters if s not in placed)]
 
 
