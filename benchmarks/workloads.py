@@ -20,6 +20,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -41,9 +42,11 @@ except ModuleNotFoundError:
 
 VALUEGRAD, MICROGRAD, PYTORCH = "valuegrad", "micrograd", "PyTorch"
 COMPILED = "valuegrad, compiled"  # autograd.compile: the graph traced once, replayed by NumPy
+OUTSIDE = COMPILED + ", outside the replay"  # its per-parameter work in Python, timed alone
 GC_OFF = ", GC off"  # suffix of the rows timed with the collector paused
 ALPHA = 1e-4  # the moons demo's L2 strength
 AGREE = 1e-9  # engines must agree on every loss to this relative difference
+_data = attrgetter("data")
 
 
 @dataclass
@@ -198,6 +201,13 @@ def moons_step(sizes: Sizes) -> list[Row]:
         workload, COMPILED, ours, losses[: len(ours)]
     )
     rows.append(Row(workload, size, COMPILED, seconds * 1e3, unit, note))
+    model = cases.moons_model(1337)
+    step = cases.compiled_moons_loss(model, ALPHA)
+    optimizer = SGD(model.parameters(), lr=1e-3)
+    loss, _ = step(np.array(X), np.array(y, dtype=np.float64))
+    outside = _outside_the_replay(loss, step, optimizer.zero_grad, optimizer.step)
+    seconds, _ = _median_time(outside, compiled_steps)
+    rows.append(Row(workload, size, OUTSIDE, seconds * 1e3, unit, OUTSIDE_NOTE))
     cycles = "; its graphs are reference cycles, left to the gc.collect() between repeats"
     if micrograd_nn is None:
         rows.append(_missing(workload, size, MICROGRAD, unit))
@@ -233,6 +243,32 @@ def moons_step(sizes: Sizes) -> list[Row]:
         note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, losses)
         rows.append(Row(workload, size, PYTORCH + " tensors", seconds * 1e3, unit, note))
     return rows
+
+
+OUTSIDE_NOTE = (
+    "reading the parameters, zero_grad, backward() over the compiled node (its gradient "
+    "computed once before), the update: what a compiled step does per parameter in Python"
+)
+
+
+def _outside_the_replay(
+    loss: Value,
+    compiled: autograd.CompiledFunction,
+    zero_grad: Callable[[], Any],
+    update: Callable[[], Any],
+) -> Callable[[], None]:
+    """One compiled step without its replay: the per-parameter work that stays in Python
+    (the engine's backward() over a node with a parent per parameter, and the optimizer)."""
+    parameters = compiled.fused.parameters
+    loss.backward()  # the replay's backward pass runs here, once; later calls reuse it
+
+    def run() -> None:
+        np.fromiter(map(_data, parameters), np.float64, len(parameters))
+        zero_grad()
+        loss.backward()
+        update()
+
+    return run
 
 
 def _moons_data(points: int) -> tuple[list[list[float]], list[int]]:
@@ -552,6 +588,21 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
     seconds, results = _median_time(compiled_epoch, repeats)
     note = "traced at the first batch; " + _check_agree(workload, COMPILED, ours, results[0])
     rows.append(Row(workload, size, COMPILED, seconds, unit, note))
+    model = new_model()
+    params = model.parameters()
+    step = autograd.compile(lambda x, label: _multiclass_hinge_of_value(model(x), label))
+    one = _outside_the_replay(step(*arrays[0]), step, lambda: None, lambda: None)
+
+    def outside_epoch() -> None:
+        for _ in arrays:  # the plain SGD step's two loops, as in _sgd_step
+            for p in params:
+                p.grad = 0.0
+            one()
+            for p in params:
+                p.data -= lr * p.grad
+
+    seconds, _ = _median_time(outside_epoch, repeats)
+    rows.append(Row(workload, size, OUTSIDE, seconds, unit, OUTSIDE_NOTE))
 
     def case_epoch(compile: bool) -> Callable[[], None]:
         def run() -> None:
