@@ -93,10 +93,15 @@ def _step(x: Any) -> Any:
     is on the hot path of every eager network)."""
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
-    above = _value(x) > 0.0
-    if type(above) is bool:  # a Value's data
-        return 1.0 if above else 0.0
-    return above.astype(float)  # an array: 1.0 where x > 0, else 0.0
+    return _indicator(_value(x) > 0.0)
+
+
+def _indicator(condition: Any) -> Any:
+    """1.0 where ``condition`` holds, else 0.0: of a bool, or element by element of an array
+    of them (a cast, quicker than choosing between two numbers)."""
+    if type(condition) is bool:
+        return 1.0 if condition else 0.0
+    return condition.astype(float)
 
 
 def _equal(x: Any, y: Any) -> Any:
@@ -128,8 +133,11 @@ def _pick(xs: tuple[Any, ...], i: Any) -> Any:
     if type(i) is float:
         return xs[int(i)]
     numpy = _numpy()
+    index = numpy.asarray(i).astype(numpy.intp)
+    if len(xs) <= 64:  # the most numpy.choose takes
+        return numpy.choose(index, xs)
     stacked = numpy.stack(numpy.broadcast_arrays(*xs), axis=-1)
-    index = numpy.broadcast_to(i, stacked.shape[:-1]).astype(numpy.intp)[..., None]
+    index = numpy.broadcast_to(index, stacked.shape[:-1])[..., None]
     return numpy.take_along_axis(stacked, index, axis=-1)[..., 0]
 
 
@@ -459,7 +467,7 @@ class Max(Function):
 
     @staticmethod
     def local_grads(*xs: Any, out: Any) -> tuple[Any, ...]:
-        hits = [_where(_equal(x, out), 1.0, 0.0) for x in xs]
+        hits = [_indicator(_equal(x, out)) for x in xs]
         ties = reduce(add, hits)
         return tuple(hit / ties for hit in hits)
 
@@ -512,7 +520,7 @@ class Take(Function):
 
     @staticmethod
     def local_grads(i: Any, *xs: Any, out: Any) -> tuple[Any, ...]:
-        return (0.0, *[_where(_equal(i, j), 1.0, 0.0) for j in range(len(xs))])
+        return (0.0, *[_indicator(_equal(i, j)) for j in range(len(xs))])
 
 
 class Linear(Function):

@@ -192,6 +192,25 @@ def test_sum_reduction_and_several_outputs_in_map() -> None:
         outputs(X)
 
 
+@pytest.mark.parametrize("n", [3, 70])  # few operands, and more than numpy.choose takes
+def test_take_picks_each_samples_operand_and_its_gradient_as_eager_does(n: int) -> None:
+    rng = np.random.default_rng(n)
+    X, index = rng.normal(size=(12, n - 1)), rng.integers(0, n - 1, size=12).astype(float)
+    index[:3] = n - 1  # some samples pick w, the operand that is the same for every sample
+    w = Value(0.5)  # a parameter among the operands: one value for every sample
+
+    def picked(x: list[Value], i: Value) -> Value:
+        return autograd.take([*(x[k] * (k + 1) for k in range(n - 1)), w], i) * w
+
+    step = autograd.compile(picked)
+    eager = [picked([Value(v) for v in X[s]], Value(index[s])) for s in range(12)]
+    assert np.array_equal(step.map(X, index), [v.data for v in eager])
+    step(X, index).backward()
+    compiled_grad, w.grad = w.grad, 0.0
+    (sum(eager) / 12).backward()
+    assert close(compiled_grad, w.grad)
+
+
 def test_fusion_runs_a_layer_as_one_matrix_product_and_same_ops_as_one_step() -> None:
     X, y, model = moons_setup(10)
     step = autograd.compile(lambda x, label: (1 - label * model(x)[0]).relu())
