@@ -128,9 +128,9 @@ class CompiledFunction:
             )
         inputs = []
         for argument, array in zip(arguments, arrays, strict=True):
-            per_sample = "a number" if array.ndim == 1 else f"{array.shape[1]} numbers"
-            traced = "a number" if argument.width is None else f"{argument.width} numbers"
-            if per_sample != traced:
+            if (None if array.ndim == 1 else array.shape[1]) != argument.width:
+                per_sample = "a number" if array.ndim == 1 else f"{array.shape[1]} numbers"
+                traced = "a number" if argument.width is None else f"{argument.width} numbers"
                 raise ValueError(
                     f"compiled({self.name}): each sample of {argument.name} holds {per_sample}, "
                     f"but the program was traced with {traced}"

@@ -104,7 +104,6 @@ class Gather:
     def add(self, grads: Arrays, blocks: list[Block], contribution: Any, samples: int) -> None:
         """Add ``contribution`` (an array like ``take``'s, or broadcastable to it) into the
         slots' gradients: summed over the samples for an unbatched slot."""
-        contribution = np.asarray(contribution)
         if contribution.ndim == 2 and not self.batched:
             contribution = contribution.sum(axis=0)  # for slots computed once, not per sample
         if contribution.shape != ((samples, self.size) if self.batched else (self.size,)):
@@ -338,8 +337,9 @@ class LayerStep(_Step):
     kind = "layer"
 
     def arguments(self, values: Arrays, samples: int) -> list[Any]:
-        biases, weights, inputs = (gather.take(values, samples) for gather in self.operands)
-        return [biases, _LayerWeights(weights.reshape(len(self.members), -1)), inputs]
+        biases, weights, inputs = self.operands
+        matrix = weights.take(values, samples).reshape(len(self.members), -1)
+        return [biases.take(values, samples), _LayerWeights(matrix), inputs.take(values, samples)]
 
     def forward(self, arguments: list[Any], samples: int, checked: bool) -> Any:
         out = self.fn.forward(*arguments)
@@ -451,7 +451,10 @@ class FusedProgram:
 
     def results(self, values: Arrays, samples: int) -> Any:
         """The outputs, an array (samples, outputs)."""
-        return np.broadcast_to(self.outputs.take(values, samples), (samples, self.outputs.size))
+        outputs = self.outputs.take(values, samples)
+        if outputs.ndim == 2:
+            return outputs
+        return np.broadcast_to(outputs, (samples, self.outputs.size))  # the same for every sample
 
     def backward(self, values: Arrays, arguments: Arrays, seed: Any, samples: int) -> Any:
         """The gradient of Σ seed[s]·output[s] (the first output) with respect to each
