@@ -72,17 +72,18 @@ class Gather:
         self.batched = any(blocks[b].batched for b in self.blocks)
         self.block = self.blocks[0] if len(self.blocks) == 1 else None
         self.needs_grad = False  # whether any of the slots leads to a parameter
-        self.index: Any = None
+        self.index: Any = None  # which columns of the one block, as a subscript of it
         self.pieces: list[tuple[int, Any, Any]] = []
         if self.block is not None:  # one block: a view of it where the columns run in order
             columns = column_of.tolist()
             first = columns[0] if columns else 0
             self.unique = len(set(columns)) == len(columns)
+            rows = (slice(None),) if blocks[self.block].batched else ()
             if columns == list(range(first, first + len(columns))):
                 whole = first == 0 and len(columns) == blocks[self.block].width
-                self.index = None if whole else slice(first, first + len(columns))
+                self.index = None if whole else (*rows, slice(first, first + len(columns)))
                 return
-            self.index = column_of
+            self.index = (*rows, column_of)  # (NumPy indexes faster without an Ellipsis)
             if self.unique:  # the columns picked by one index array, each once
                 return
         self.pieces = []
@@ -95,7 +96,7 @@ class Gather:
         """The slots' values: an array (samples, size), or (size,) if none is batched."""
         if self.block is not None:
             block = values[self.block]
-            return block if self.index is None else block[..., self.index]
+            return block if self.index is None else block[self.index]
         out = np.empty((samples, self.size) if self.batched else (self.size,))
         for b, columns, positions in self.pieces:
             out[..., positions] = values[b][..., columns]
@@ -124,7 +125,7 @@ class Gather:
             return
         if gradient is None:
             gradient = grads[b] = np.zeros(blocks[b].shape(samples))
-        gradient[..., self.index] += contribution
+        gradient[self.index] += contribution
 
     def _add_pieces(
         self, grads: Arrays, blocks: list[Block], contribution: Any, samples: int
