@@ -1,10 +1,16 @@
-"""Shared by the tests: an independent way to get derivatives (central differences)."""
+"""Shared by the tests: the worked example, and an independent way to get derivatives
+(central differences)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from autograd import Value
+
+
+def z_example(w: Value, b: Value) -> Value:
+    """The worked example z = (2w + b)(b + 1): at w = 3, b = 4, z = 50, ∂z/∂w = 10, ∂z/∂b = 15."""
+    return (2 * w + b) * (b + 1)
 
 
 def central_differences(

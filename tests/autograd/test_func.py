@@ -25,11 +25,7 @@ from autograd import (
 from autograd.func import _Linearization
 from autograd.strategies import Case, expressions
 from tests.autograd.test_ops import ALL
-from tests.helpers import central_differences
-
-
-def z_of(w: Value, b: Value) -> Value:
-    return (2 * w + b) * (b + 1)
+from tests.helpers import central_differences, z_example
 
 
 def x_y_z(w: Value, b: Value) -> list[Value]:
@@ -39,10 +35,10 @@ def x_y_z(w: Value, b: Value) -> list[Value]:
 
 
 def test_jvp_of_the_worked_example_gives_each_partial_derivative() -> None:
-    assert jvp(z_of, (3.0, 4.0), (1.0, 0.0)) == (50.0, 10.0)
-    assert jvp(z_of, (3.0, 4.0), (0.0, 1.0)) == (50.0, 15.0)
+    assert jvp(z_example, (3.0, 4.0), (1.0, 0.0)) == (50.0, 10.0)
+    assert jvp(z_example, (3.0, 4.0), (0.0, 1.0)) == (50.0, 15.0)
     # the source's sensitivity: nudge b by 0.1 and z moves by about 15 · 0.1
-    assert jvp(z_of, (3.0, 4.0), (0.0, 0.1))[1] == pytest.approx(1.5)
+    assert jvp(z_example, (3.0, 4.0), (0.0, 0.1))[1] == pytest.approx(1.5)
 
 
 @pytest.mark.parametrize("mode", ["forward", "reverse", "auto"])
@@ -75,7 +71,7 @@ def test_a_jacobian_takes_one_sweep_per_input_forward_or_one_per_output_in_rever
 def test_jacfwd_and_jacrev_are_the_explicit_modes() -> None:
     expected = [[2.0, 1.0], [0.0, 1.0], [10.0, 15.0]]
     assert jacfwd(x_y_z, [3.0, 4.0]) == jacrev(x_y_z, [3.0, 4.0]) == expected
-    assert jacfwd(z_of, [3.0, 4.0]) == jacrev(z_of, [3.0, 4.0]) == [10.0, 15.0]
+    assert jacfwd(z_example, [3.0, 4.0]) == jacrev(z_example, [3.0, 4.0]) == [10.0, 15.0]
 
 
 def test_jvp_of_a_list_gives_a_list_of_tangents() -> None:
@@ -83,7 +79,7 @@ def test_jvp_of_a_list_gives_a_list_of_tangents() -> None:
 
 
 def test_vjp_pulls_a_cotangent_back_to_every_primal() -> None:
-    value, vjp_fn = vjp(z_of, 3.0, 4.0)
+    value, vjp_fn = vjp(z_example, 3.0, 4.0)
     assert value == 50.0
     assert vjp_fn(1.0) == (10.0, 15.0)
     assert vjp_fn(2.0) == (20.0, 30.0)  # linear in the cotangent, and reusable
@@ -119,7 +115,7 @@ def test_hvp_equals_the_hessian_times_v() -> None:
     h = hessian(f, at)
     expected = [math.fsum(h[i][j] * v[j] for j in range(3)) for i in range(3)]
     assert hvp(f, at, v) == pytest.approx(expected, rel=1e-13)
-    assert hvp(z_of, [3.0, 4.0], [1.0, 0.0]) == [0.0, 2.0]
+    assert hvp(z_example, [3.0, 4.0], [1.0, 0.0]) == [0.0, 2.0]
 
 
 def test_jvp_of_grad_is_a_column_of_the_hessian() -> None:
@@ -174,9 +170,9 @@ def test_jacfwd_equals_jacrev_on_random_functions_of_several_outputs(
 
 def test_transforms_work_inside_no_grad() -> None:
     with no_grad():
-        assert jvp(z_of, (3.0, 4.0), (0.0, 1.0)) == (50.0, 15.0)
+        assert jvp(z_example, (3.0, 4.0), (0.0, 1.0)) == (50.0, 15.0)
         assert jacobian(x_y_z, [3.0, 4.0]) == [[2.0, 1.0], [0.0, 1.0], [10.0, 15.0]]
-        assert hvp(z_of, [3.0, 4.0], [0.0, 1.0]) == [2.0, 2.0]
+        assert hvp(z_example, [3.0, 4.0], [0.0, 1.0]) == [2.0, 2.0]
 
 
 def test_jvp_through_a_million_op_chain_needs_no_recursion() -> None:
@@ -207,10 +203,10 @@ def test_a_tangent_too_large_for_a_float_is_an_overflow_error_naming_the_op() ->
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: jvp(z_of, (3.0, 4.0), (1.0,)), ValueError, "jvp: 2 primals but 1 tangents"),
-        (lambda: jvp(z_of, 3.0, (1.0,)), TypeError, "jvp: inputs must be a sequence"),
+        (lambda: jvp(z_example, (3.0, 4.0), (1.0,)), ValueError, "jvp: 2 primals but 1 tangents"),
+        (lambda: jvp(z_example, 3.0, (1.0,)), TypeError, "jvp: inputs must be a sequence"),
         (lambda: jvp(lambda x: 2.0, (1.0,), (1.0,)), TypeError, "jvp: f must return a Value"),
-        (lambda: jacobian(z_of, [3.0, 4.0], mode="both"), ValueError, "mode must be 'auto'"),
+        (lambda: jacobian(z_example, [3.0, 4.0], mode="both"), ValueError, "mode must be 'auto'"),
         (lambda: hvp(x_y_z, [3.0, 4.0], [1.0, 0.0]), TypeError, "hvp: f must return one Value"),
         (lambda: vjp(x_y_z, 3.0, 4.0)[1]([1.0]), ValueError, "3 outputs but 1 cotangents"),
     ],

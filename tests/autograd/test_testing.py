@@ -16,10 +16,7 @@ from autograd.testing import (
     gradgradcheck,
     numerical_grad,
 )
-
-
-def z_example(w: Value, b: Value) -> Value:
-    return (2 * w + b) * (b + 1)
+from tests.helpers import z_example
 
 
 class WrongCube(Function):
