@@ -204,7 +204,7 @@ def targets(rows: list[Row]) -> str:
     if compiled and tensors:
         ratio = compiled[0].value / tensors[0].value
         lines.append(_against_pytorch("compiled moons step", ratio, 0.35, 0.5))
-        lines += _outside_the_replay(find("moons training", OUTSIDE), tensors, "moons step")
+        lines += _outside_line(find("moons training", OUTSIDE), tensors, "moons step")
     if compiled and eager:
         ratio = eager[0].value / compiled[0].value
         lines.append(
@@ -216,7 +216,7 @@ def targets(rows: list[Row]) -> str:
     if compiled and tensors:
         ratio = compiled[0].value / tensors[0].value
         lines.append(_against_pytorch("compiled digits epoch", ratio, 0.75, 1))
-        lines += _outside_the_replay(find("digits: one epoch", OUTSIDE), tensors, "digits epoch")
+        lines += _outside_line(find("digits: one epoch", OUTSIDE), tensors, "digits epoch")
     tracing = find("compiling the moons loss", VALUEGRAD)
     if tracing and eager:
         share = tracing[0].value / eager[0].value
@@ -241,7 +241,7 @@ def _against_pytorch(what: str, ratio: float, target: float, bar: float) -> str:
     return line if ratio <= target else f"{line}, bar {_met(ratio <= bar)}"
 
 
-def _outside_the_replay(outside: list[Row], tensors: list[Row], what: str) -> list[str]:
+def _outside_line(outside: list[Row], tensors: list[Row], what: str) -> list[str]:
     """A reference line: the compiled ``what``'s per-parameter work in Python alone, as a
     fraction of PyTorch's whole ``what``."""
     if not outside:

@@ -205,7 +205,13 @@ def moons_step(sizes: Sizes) -> list[Row]:
     step = cases.compiled_moons_loss(model, ALPHA)
     optimizer = SGD(model.parameters(), lr=1e-3)
     loss, _ = step(np.array(X), np.array(y, dtype=np.float64))
-    outside = _outside_the_replay(loss, step, optimizer.zero_grad, optimizer.step)
+
+    def sgd_step(loss: Value) -> None:
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    outside = _outside_the_replay(loss, step, sgd_step)
     seconds, _ = _median_time(outside, compiled_steps)
     rows.append(Row(workload, size, OUTSIDE, seconds * 1e3, unit, OUTSIDE_NOTE))
     cycles = "; its graphs are reference cycles, left to the gc.collect() between repeats"
@@ -252,21 +258,18 @@ OUTSIDE_NOTE = (
 
 
 def _outside_the_replay(
-    loss: Value,
-    compiled: autograd.CompiledFunction,
-    zero_grad: Callable[[], Any],
-    update: Callable[[], Any],
+    loss: Value, compiled: autograd.CompiledFunction, step: Callable[[Value], Any]
 ) -> Callable[[], None]:
-    """One compiled step without its replay: the per-parameter work that stays in Python
-    (the engine's backward() over a node with a parent per parameter, and the optimizer)."""
+    """One compiled step without its replay: the per-parameter work that stays in Python.
+    ``step(loss)`` is the training step's zero_grad, backward() (over a node with a parent
+    per parameter) and update; reading the parameters, as each compiled call does, comes
+    first."""
     parameters = compiled.fused.parameters
     loss.backward()  # the replay's backward pass runs here, once; later calls reuse it
 
     def run() -> None:
         np.fromiter(map(_data, parameters), np.float64, len(parameters))
-        zero_grad()
-        loss.backward()
-        update()
+        step(loss)
 
     return run
 
@@ -591,15 +594,11 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
     model = new_model()
     params = model.parameters()
     step = autograd.compile(lambda x, label: _multiclass_hinge_of_value(model(x), label))
-    one = _outside_the_replay(step(*arrays[0]), step, lambda: None, lambda: None)
+    one = _outside_the_replay(step(*arrays[0]), step, lambda loss: _sgd_step(loss, params, lr))
 
     def outside_epoch() -> None:
-        for _ in arrays:  # the plain SGD step's two loops, as in _sgd_step
-            for p in params:
-                p.grad = 0.0
+        for _ in arrays:
             one()
-            for p in params:
-                p.data -= lr * p.grad
 
     seconds, _ = _median_time(outside_epoch, repeats)
     rows.append(Row(workload, size, OUTSIDE, seconds, unit, OUTSIDE_NOTE))
