@@ -86,7 +86,6 @@ class Gather:
             self.index = (*rows, column_of)  # (NumPy indexes faster without an Ellipsis)
             if self.unique:  # the columns picked by one index array, each once
                 return
-        self.pieces = []
         for b in self.blocks:
             (positions,) = np.nonzero(block_of == b)
             self.pieces.append((b, column_of[positions], positions))
@@ -107,10 +106,9 @@ class Gather:
         slots' gradients: summed over the samples for an unbatched slot."""
         if contribution.ndim == 2 and not self.batched:
             contribution = contribution.sum(axis=0)  # for slots computed once, not per sample
-        if contribution.shape != ((samples, self.size) if self.batched else (self.size,)):
-            contribution = np.broadcast_to(
-                contribution, (samples, self.size) if self.batched else (self.size,)
-            )
+        shape = (samples, self.size) if self.batched else (self.size,)
+        if contribution.shape != shape:
+            contribution = np.broadcast_to(contribution, shape)
         if self.block is None or not self.unique:
             self._add_pieces(grads, blocks, contribution, samples)
             return
