@@ -305,6 +305,9 @@ class Value:
         this pass's gradient. If it raises, the leaves keep the gradients they had.
         """
         seed = real(grad, "backward")
+        parents = self.parents
+        if len(parents) > _WIDE and not any(map(_parents, parents)) and _to_leaves(self, seed):
+            return
         order = topological_order(self)
         leaves, inner, partials = _local_grads(order)  # may raise: nothing has changed yet
         # This pass starts every node at 0; the leaves' earlier gradients are added at the
@@ -338,6 +341,10 @@ class Value:
 _new = object.__new__
 _data = attrgetter("data")
 _grad = attrgetter("grad")
+_parents = attrgetter("parents")
+_WIDE = 16
+"""From how many parents a node whose parents are all leaves (a compiled call, a penalty over
+the parameters) takes backward()'s short way, ``_to_leaves``."""
 _FLOAT = {float}
 NODE_TYPES = {Value}
 """The classes of node an op takes as they are: Value, and the compiler's TracedValue."""
@@ -463,8 +470,8 @@ def _local_grads(
     try:
         for node in order:
             parents = node.parents
-            if not parents:
-                leaves.append(node)
+            if node._fn is None:  # a leaf (an op of no operands, such as a compiled call
+                leaves.append(node)  # without parameters, still has derivatives to check)
                 continue
             # Unrolled for one and two operands: this runs once per node of every backward().
             if len(parents) == 2:
@@ -479,6 +486,27 @@ def _local_grads(
     except _UNDEFINED as error:
         raise _undefined_error(node, error) from error
     return leaves, inner, partials
+
+
+def _to_leaves(root: Value, seed: float) -> bool:
+    """backward() for a root whose parents are all leaves: one call of its rule, and each
+    gradient added into its leaf, with no graph to walk. Returns False, having changed
+    nothing, where a gradient is not a finite float: the general way then raises the error."""
+    parents = root.parents
+    try:
+        local = root._fn.local_grads(*map(_data, parents), out=root.data)  # type: ignore[union-attr]
+    except _UNDEFINED as error:
+        raise _undefined_error(root, error) from error
+    if len(local) != len(parents) or not set(map(type, local)) <= _FLOAT:
+        local = _float_partials(root, local)
+    grads = local if seed == 1.0 else [seed * d for d in local]
+    total = sum(grads)
+    if not isfinite(total) or not isfinite(total + sum(map(_grad, parents))):
+        return False
+    root.grad = seed
+    for leaf, g in zip(parents, grads, strict=True):  # a leaf listed twice: both parts
+        leaf.grad += g
+    return True
 
 
 def _undefined_error(node: Value, error: Exception) -> Exception:
