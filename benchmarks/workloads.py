@@ -27,6 +27,8 @@ import numpy as np
 
 import autograd
 from autograd import Value, jacfwd, jacrev, jvp
+from autograd.compiler.codegen import generate
+from autograd.compiler.fusion import fuse
 from nn import MLP, SGD, Adam, cases, cross_entropy, datasets, fit
 
 try:
@@ -775,7 +777,7 @@ def compiling(sizes: Sizes) -> list[Row]:
     step = cases.compiled_moons_loss(model, ALPHA)
 
     def trace_and_fuse() -> Any:
-        return autograd.trace(step.fn, X[0], float(y[0])).fuse()
+        return generate(fuse(autograd.trace(step.fn, X[0], float(y[0]))))
 
     seconds, _ = _median_time(trace_and_fuse, 5 * sizes.moons_steps)
     rows = [

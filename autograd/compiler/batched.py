@@ -1,9 +1,9 @@
 """``autograd.compile``: trace a per-sample function once, then run it for whole batches
-with NumPy, as one Value in the eager graph."""
+with NumPy, as one Value in the eager graph, or on a parameters array."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from math import isfinite
 from operator import attrgetter
 from typing import Any
@@ -12,10 +12,18 @@ import numpy as np
 
 from ..engine import Value, _arithmetic_error, _record
 from ..modes import is_tracing
-from .fusion import FusedProgram
+from .codegen import Generated, NonFiniteError, generate
+from .fusion import DOMAIN_ERRORS, FusedProgram, fuse
 from .tracing import ConcretizationError, Program, trace
 
 _data = attrgetter("data")
+
+# The fast variant runs with NumPy raising at the first overflow, division by zero or invalid
+# operation: nothing to check when nothing goes wrong. If anything does, the checked variant
+# runs again, with every check, to name the op and the sample (or to find nothing wrong).
+FAST = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
+CHECKED = {"all": "ignore"}
+_RETRY = (FloatingPointError, NonFiniteError, *DOMAIN_ERRORS)
 
 
 class CompiledFunction:
@@ -28,14 +36,22 @@ class CompiledFunction:
     would. ``map`` gives the value at every sample instead, with no graph. With
     ``has_aux=True`` (JAX's name), ``fn`` returns a list, the value to reduce first, and a
     call returns (Value, the other outputs at every sample as an array), from one replay.
+    ``value_and_grad`` runs on a parameters array instead of the Values (see ``parameters``).
     """
 
-    def __init__(self, fn: Callable[..., Any], reduction: str, has_aux: bool = False) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        reduction: str,
+        has_aux: bool = False,
+        parameters: Sequence[Value] | None = None,
+    ) -> None:
         self.fn = fn
         self.reduction = reduction
         self.has_aux = has_aux
         self.name = getattr(fn, "__name__", type(fn).__name__)
-        self._fused: FusedProgram | None = None
+        self._order = None if parameters is None else list(parameters)
+        self._generated: Generated | None = None
 
     @property
     def program(self) -> Program:
@@ -45,12 +61,83 @@ class CompiledFunction:
     @property
     def fused(self) -> FusedProgram:
         """The program's fused steps (after the first call)."""
-        if self._fused is None:
+        return self._traced().fused
+
+    @property
+    def source(self) -> str:
+        """The generated Python source that runs a batch: ``forward`` and ``backward``, the
+        vectorised program the scalar graph became (after the first call)."""
+        return self._traced().source
+
+    @property
+    def parameters(self) -> tuple[Value, ...]:
+        """The parameters in the order of the array ``value_and_grad`` takes (after the first
+        call): the order given to ``compile``, then any others the function reads."""
+        return self.fused.parameters
+
+    def trace(self, *batch: Any) -> Program:
+        """Trace now, at the first sample of ``batch``, unless traced already; the program."""
+        return self._prepare(batch, copy=False)[0].fused.program
+
+    def _traced(self) -> Generated:
+        if self._generated is None:
             raise ValueError(f"compiled({self.name}) is traced at its first call: call it first")
-        return self._fused
+        return self._generated
 
     def __call__(self, *batch: Any) -> Value | tuple[Value, Any]:
-        fused, inputs, samples = self._prepare(batch)
+        generated, inputs, samples = self._prepare(batch, copy=True)
+        fused = generated.fused
+        self._check_outputs(fused)
+        parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
+        outputs, saved = _forward(generated, samples, inputs, parameters)
+        total = self._reduce(outputs, samples)
+        weight = 1.0 if self.reduction == "sum" else 1.0 / samples
+        name = f"compiled({self.name})[{samples} samples]"
+        value = _record(_Call(name, generated, saved, samples, weight), total, fused.parameters)
+        if not self.has_aux:
+            return value
+        return value, _aux(outputs)
+
+    def value_and_grad(self, parameters: Any, *batch: Any) -> tuple[float, Any, Any]:
+        """The mean (or sum) of ``fn`` over the batch, its gradient with respect to the
+        parameters and, with ``has_aux``, the other outputs at each sample (else None): all
+        at ``parameters``, a float64 array in the order of ``.parameters``, not the Values'
+        own ``.data``. No graph is recorded; nothing is kept. Traced at the first call."""
+        generated, inputs, samples = self._prepare(batch, copy=False)
+        fused = generated.fused
+        self._check_outputs(fused)
+        self._check_parameters(parameters, "value_and_grad")
+        outputs, saved = _forward(generated, samples, inputs, parameters)
+        total = self._reduce(outputs, samples)
+        weight = 1.0 if self.reduction == "sum" else 1.0 / samples
+        gradient = _backward(generated, samples, np.full(samples, weight), saved)
+        return total, gradient, _aux(outputs) if self.has_aux else None
+
+    def map(self, *batch: Any, parameters: Any = None) -> Any:
+        """``fn`` at every sample: a NumPy array (samples,), or (samples, outputs) where
+        ``fn`` returns a list. No graph is recorded. At the Values' ``.data``, or at
+        ``parameters``, an array in the order of ``.parameters``."""
+        generated, inputs, samples = self._prepare(batch, copy=False)
+        fused = generated.fused
+        if parameters is None:
+            parameters = np.fromiter(
+                map(_data, fused.parameters), np.float64, len(fused.parameters)
+            )
+        else:
+            self._check_parameters(parameters, "map")
+        results = np.array(_forward(generated, samples, inputs, parameters)[0])
+        return results[:, 0] if fused.program.single else results
+
+    def _check_parameters(self, parameters: Any, where: str) -> None:
+        expected = len(self.fused.parameters)
+        if not isinstance(parameters, np.ndarray) or parameters.shape != (expected,):
+            raise ValueError(
+                f"compiled({self.name}).{where}: expected a float64 array of the "
+                f"{expected} parameters, got {type(parameters).__name__} of shape "
+                f"{np.shape(parameters)}"
+            )
+
+    def _check_outputs(self, fused: FusedProgram) -> None:
         outputs = len(fused.program.outputs)
         if self.has_aux and fused.program.single:
             raise TypeError(
@@ -63,50 +150,33 @@ class CompiledFunction:
                 "can be reduced to a Value: compile with has_aux=True to reduce the first and "
                 "get the others as arrays, or use .map(...) for them all"
             )
-        replay, results = self._run(fused, inputs, samples)
-        total = float(results[:, 0].sum())  # NumPy's mean is this sum over the count, too
+
+    def _reduce(self, outputs: Any, samples: int) -> float:
+        """The first output's mean (or sum) over the samples, as NumPy's mean computes it."""
+        total = float(outputs[:, 0].sum())
         if self.reduction == "mean":
             total /= samples
-        name = f"compiled({self.name})[{samples} samples]"
         if not isfinite(total):
+            name = f"compiled({self.name})[{samples} samples]"
             raise _arithmetic_error(
                 total, f"{name}: the {self.reduction} over the samples is {total!r}"
             )
-        weight = 1.0 if self.reduction == "sum" else 1.0 / samples
-        value = _record(_Call(name, fused, replay, samples, weight), total, fused.parameters)
-        if not self.has_aux:
-            return value
-        aux = np.array(results[:, 1:])
-        return value, aux[:, 0] if outputs == 2 else aux
-
-    def map(self, *batch: Any) -> Any:
-        """``fn`` at every sample: a NumPy array (samples,), or (samples, outputs) where
-        ``fn`` returns a list. No graph is recorded."""
-        fused, inputs, samples = self._prepare(batch)
-        results = np.array(self._run(fused, inputs, samples)[1])
-        return results[:, 0] if fused.program.single else results
-
-    @staticmethod
-    def _run(fused: FusedProgram, inputs: list[Any], samples: int) -> tuple[Any, Any]:
-        """One replay at the parameters' current values: what the backward pass needs (every
-        block's values and every step's arguments), and the outputs (samples, outputs)."""
-        parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
-        replay = fused.forward(inputs, parameters, samples)
-        return replay, fused.results(replay[0], samples)
+        return total
 
     def __repr__(self) -> str:
-        state = "not traced yet" if self._fused is None else repr(self._fused.program)
+        state = "not traced yet" if self._generated is None else repr(self.program)
         return f"compiled({self.name}, reduction={self.reduction!r}): {state}"
 
-    def _prepare(self, batch: tuple[Any, ...]) -> tuple[FusedProgram, list[Any], int]:
-        """The fused program (traced now, at the first sample, if not yet) and the batch as
-        one array (samples, numbers per sample) per argument, checked against the trace."""
+    def _prepare(self, batch: tuple[Any, ...], copy: bool) -> tuple[Generated, list[Any], int]:
+        """The generated program (traced now, at the first sample, if not yet) and the batch
+        as one array (samples, numbers per sample) per argument, checked against the trace;
+        copied if ``copy``, so that changing the caller's arrays later changes nothing."""
         if is_tracing():
             raise ConcretizationError(
                 f"compiled({self.name}) is called inside a function being traced: call "
                 f"{self.name} itself there"
             )
-        arrays = [self._array(i, arg) for i, arg in enumerate(batch)]
+        arrays = [self._array(i, arg, copy) for i, arg in enumerate(batch)]
         if not arrays:
             raise TypeError(f"compiled({self.name}) takes batches: at least one argument")
         samples = len(arrays[0])
@@ -118,10 +188,10 @@ class CompiledFunction:
                 )
         if samples == 0:
             raise ValueError(f"compiled({self.name}) needs at least one sample")
-        if self._fused is None:
+        if self._generated is None:
             example = [a[0].tolist() if a.ndim == 2 else float(a[0]) for a in arrays]
-            self._fused = trace(self.fn, *example).fuse()
-        arguments = self._fused.program.arguments
+            self._generated = generate(fuse(trace(self.fn, *example), self._order))
+        arguments = self._generated.fused.program.arguments
         if len(arrays) != len(arguments):
             raise TypeError(
                 f"compiled({self.name}) takes {len(arguments)} arguments, got {len(arrays)}"
@@ -136,12 +206,12 @@ class CompiledFunction:
                     f"but the program was traced with {traced}"
                 )
             inputs.append(array.reshape(samples, argument.size))
-        return self._fused, inputs, samples
+        return self._generated, inputs, samples
 
-    def _array(self, i: int, arg: Any) -> Any:
+    def _array(self, i: int, arg: Any, copy: bool) -> Any:
         """One argument's batch as a float64 array: a number or a row of numbers per sample."""
         try:
-            array = np.asarray(arg, dtype=np.float64)
+            array = (np.array if copy else np.asarray)(arg, dtype=np.float64)
         except (TypeError, ValueError) as error:
             raise TypeError(
                 f"compiled({self.name}): {self._name(i)} must hold numbers, one entry per "
@@ -162,23 +232,62 @@ class CompiledFunction:
         return array
 
     def _name(self, i: int) -> str:
-        if self._fused is not None and i < len(self._fused.program.arguments):
-            return f"argument {self._fused.program.arguments[i].name!r}"
+        if self._generated is not None and i < len(self.program.arguments):
+            return f"argument {self.program.arguments[i].name!r}"
         return f"argument {i}"
+
+
+def _forward(generated: Generated, samples: int, inputs: list[Any], parameters: Any) -> Any:
+    """The outputs (samples, outputs) and what the backward pass reads: fast, or, if that
+    fails, checked, which names the failure (or finds nothing wrong)."""
+    try:
+        with np.errstate(**FAST):
+            return generated.forward(samples, *inputs, parameters)
+    except _RETRY:
+        pass
+    with np.errstate(**CHECKED):
+        return generated.checked_forward(samples, *inputs, parameters)
+
+
+def _backward(generated: Generated, samples: int, seed: Any, saved: Any) -> Any:
+    """The gradient of Σ seed[s]·output₀[s] with respect to the parameters array."""
+    try:
+        with np.errstate(**FAST):
+            return generated.backward(samples, seed, saved)
+    except _RETRY:
+        pass
+    with np.errstate(**CHECKED):
+        gradient = generated.checked_backward(samples, seed, saved)
+    finite = np.isfinite(gradient)
+    if finite.all():
+        return gradient
+    position = int(np.argmax(~finite))
+    value = float(gradient[position])
+    parameter = generated.fused.parameters[position]
+    named = f" ({parameter.label})" if parameter.label else ""
+    raise _arithmetic_error(
+        value, f"the gradient of parameter {position}{named} of the program is {value!r}"
+    )
+
+
+def _aux(outputs: Any) -> Any:
+    """The outputs after the first, at each sample: (samples,) for one, else (samples, k)."""
+    aux = np.array(outputs[:, 1:])
+    return aux[:, 0] if aux.shape[1] == 1 else aux
 
 
 class _Call:
     """The op of the Value a compiled call returns: its local derivatives, one per parameter,
     are the replay's backward pass, run when backward() asks for them (once)."""
 
-    __slots__ = ("_fused", "_gradient", "_replay", "_samples", "_weight", "name")
+    __slots__ = ("_generated", "_gradient", "_samples", "_saved", "_weight", "name")
 
     def __init__(
-        self, name: str, fused: FusedProgram, replay: Any, samples: int, weight: float
+        self, name: str, generated: Generated, saved: Any, samples: int, weight: float
     ) -> None:
         self.name = name
-        self._fused = fused
-        self._replay = replay
+        self._generated = generated
+        self._saved = saved
         self._samples = samples
         self._weight = weight
         self._gradient: list[float] | None = None
@@ -191,6 +300,5 @@ class _Call:
             )
         if self._gradient is None:
             seed = np.full(self._samples, self._weight)
-            values, arguments = self._replay
-            self._gradient = self._fused.backward(values, arguments, seed, self._samples).tolist()
+            self._gradient = _backward(self._generated, self._samples, seed, self._saved).tolist()
         return self._gradient

@@ -307,13 +307,6 @@ class Program:
             described.append((call, self._labels[instruction.out]))
         return described
 
-    def fuse(self) -> Any:
-        """This program grouped into the steps NumPy runs for a whole batch at once (see
-        ``autograd.compiler.fusion``)."""
-        from .fusion import FusedProgram
-
-        return FusedProgram(self)
-
     def __repr__(self) -> str:
         return (
             f"Program({self.name}: {len(self.instructions)} instructions, "

@@ -425,3 +425,78 @@ def test_an_undefined_derivative_where_no_gradient_is_needed_raises_as_in_eager(
         ZeroDivisionError, match=r"sqrt: the derivative is undefined at sqrt\(0.0\) \(sample 1"
     ):
         loss.backward()
+
+
+# Generated code: the fused program written out as NumPy source, run fast, checked on failure
+
+
+def test_the_generated_source_runs_each_layer_as_a_matrix_product_forward_and_back() -> None:
+    X, y, model = moons_setup(10)
+    step = autograd.compile(
+        lambda x, label: (1 - label * model(x)[0]).relu(), parameters=model.parameters()
+    )
+    step(X, y)
+    source = step.source
+    assert "def forward(n, x, label, p):" in source
+    assert "def backward(n, seed, saved):" in source
+    assert "s1 = linear(b1, W1, x)" in source  # the first layer: x @ W1.T + b1
+    assert "linear_grads(" in source
+    assert "relu_grads(" in source
+    assert ".T @ dW" in source  # the weights' gradient: Gᵀ x, summed over the samples
+    # the parameters in the model's order: every layer's weights are a view, no index array
+    assert "I0" not in source
+    assert "reshape(16, 3)[:, :2]" in source  # 16 neurons of 2 weights and a bias each
+
+
+def test_the_fast_variant_runs_ordinary_batches_as_the_checked_one_without_falling_back() -> None:
+    X, y, model = moons_setup(25)
+    step = autograd.compile(lambda x, label: (1 - label * model(x)[0]).relu())
+    step(X, y)
+    generated = step._generated
+    inputs = [np.array(X), np.array(y, dtype=float).reshape(-1, 1)]
+    p = np.array([v.data for v in step.parameters])
+    seed = np.full(25, 1 / 25)
+    with np.errstate(all="raise"):  # the fast variant alone: any fallback would raise here
+        out, saved = generated.forward(25, *inputs, p)
+        gradient = generated.backward(25, seed, saved)
+    checked_out, checked_saved = generated.checked_forward(25, *inputs, p)
+    assert np.array_equal(out, checked_out)
+    assert np.array_equal(gradient, generated.checked_backward(25, seed, checked_saved))
+
+
+def test_value_and_grad_runs_on_a_parameters_array_as_backward_on_the_values() -> None:
+    X, y, model = moons_setup(12)
+    params = model.parameters()
+    step = autograd.compile(lambda x, label: (1 - label * model(x)[0]).relu(), parameters=params)
+    loss = step(X, y)
+    loss.backward()
+    assert step.parameters == tuple(params)
+    theta = np.array([p.data for p in params])
+    value, gradient, aux = step.value_and_grad(theta, X, y)
+    assert value == loss.data
+    assert aux is None
+    assert np.allclose(gradient, [p.grad for p in params], rtol=1e-13, atol=0)
+    moved = theta + 0.01
+    assert not np.allclose(step.value_and_grad(moved, X, y)[1], gradient)
+    assert not np.allclose(step.map(X, y, parameters=moved), step.map(X, y))
+    with pytest.raises(ValueError, match=r"expected a float64 array of the 337 parameters"):
+        step.value_and_grad(theta[:-1], X, y)
+
+
+def test_backward_over_a_node_whose_parents_are_all_leaves_takes_them_in_bulk() -> None:
+    """One compiled call, one penalty over every parameter: their gradients equal the general
+    walk's (forced here by an add on top), leaves accumulate, and a Value that appears twice
+    among the parents gets both its parts."""
+    X, y, model = moons_setup(8)
+    params = model.parameters()
+    step = autograd.compile(lambda x, label: (1 - label * model(x)[0]).relu())
+    for build in (lambda: step(X, y), lambda: nn.l2_penalty(params)):
+        build().backward()
+        bulk = [p.grad for p in params]
+        build().backward()
+        assert [p.grad for p in params] == pytest.approx([2 * g for g in bulk], rel=1e-15)
+        model.zero_grad()
+        (build() + 0.0).backward()  # two parents: the general walk
+        assert [p.grad for p in params] == bulk
+        model.zero_grad()
+    assert nn.l2_penalty(params).parents.count(params[0]) == 2

@@ -1,0 +1,530 @@
+"""Code generation: a fused program as Python source, straight-line NumPy calls.
+
+Interpreting the fused steps one by one costs more than their arithmetic on small batches,
+so, as torch.fx and JAX lower their graphs, each program is written out once as two Python
+functions and compiled:
+
+* ``forward(n, <one array per argument>, p, c)``: every step's rule on whole arrays, each
+  operand read straight from where it is (a slice, a strided view, an index array: decided
+  here, once); it returns the outputs (n, k) and what the backward pass reads again;
+* ``backward(n, seed, saved)``: the chain rule, step by step from the last: each step's
+  local derivatives from its op's own ``local_grads``, times its gradient, added into its
+  operands' gradients; it returns the gradient of Σ seed[s]·output₀[s] with respect to the
+  parameters array ``p``.
+
+The source is what a learner can read: the vectorised program their scalar graph became,
+backprop in matrix form. Every op still runs through its rule in ``ops.py`` (``relu`` below
+is ``ReLU.forward``, ``relu_grads`` is ``ReLU.local_grads``): no derivative is written here.
+
+Each program is written twice from one walk: the *fast* variant, run under NumPy's
+``errstate`` so that an overflow or a division by zero raises, and a *checked* variant with
+a check after every step, which the runner calls only when the fast one fails, to name the
+op and the sample as eager would (or to find that nothing was wrong: e^(x - s) may overflow
+inside ``where`` and still be 0).
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..engine import Function
+from ..ops import Linear, Sum
+from .fusion import Block, FusedProgram, Gather, LayerWeights, Operands, Step
+
+__all__ = ["Generated", "generate"]
+
+
+class NonFiniteError(Exception):
+    """Raised by the fast variant where a value that NumPy does not flag is not finite
+    (a matrix product's): the checked variant then runs to say where."""
+
+
+def _linear(b: Any, W: Any, x: Any) -> Any:
+    """A layer's ``linear`` instructions as Linear's own rule on its weight matrix W."""
+    return Linear.forward(b, LayerWeights(W), x)
+
+
+def _linear_grads(b: Any, W: Any, x: Any, out: Any) -> tuple[Any, Any, Any]:
+    """Linear's own local derivatives for a layer: ∂/∂b = 1, ∂/∂W = x, ∂/∂x = W."""
+    d_bias, d_weights, d_inputs = Linear.local_grads(b, LayerWeights(W), x, out=out)
+    return d_bias, d_weights, d_inputs.matrix
+
+
+def _total(operands: Any) -> Any:
+    """Sums of operands laid side by side on the last axis, by Sum's own rule."""
+    return Sum.forward(Operands(operands))
+
+
+def _total_grads(operands: Any, out: Any) -> Any:
+    """Sum's own local derivative, 1, which stands for every operand."""
+    (d,) = Sum.local_grads(Operands(operands), out=out)
+    return d
+
+
+class Generated:
+    """The compiled functions of one fused program, and their source: ``forward`` and
+    ``backward`` (fast), ``checked_forward`` and ``checked_backward`` (naming failures)."""
+
+    def __init__(self, fused: FusedProgram) -> None:
+        self.fused = fused
+        indexes = _Indexes()
+        self.source = _Writer(fused, indexes, checked=False).source()
+        self.checked_source = _Writer(fused, indexes, checked=True).source()
+        namespace = _namespace(fused, indexes)
+        self.forward, self.backward = _compile(self.source, fused, "fast", namespace)
+        self.checked_forward, self.checked_backward = _compile(
+            self.checked_source, fused, "checked", namespace
+        )
+
+
+def generate(fused: FusedProgram) -> Generated:
+    """Write ``fused`` out as Python source and compile it."""
+    return Generated(fused)
+
+
+def _compile(
+    source: str, fused: FusedProgram, variant: str, namespace: dict[str, Any]
+) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    scope = dict(namespace)
+    exec(compile(source, f"<compiled {fused.program.name}, {variant}>", "exec"), scope)
+    return scope["forward"], scope["backward"]
+
+
+def _namespace(fused: FusedProgram, indexes: _Indexes) -> dict[str, Any]:
+    """What the generated source refers to: NumPy, the ops' rules, the steps (for checks),
+    and the index arrays the gathers need."""
+    namespace: dict[str, Any] = {
+        "np": np,
+        "isfinite": math.isfinite,
+        "NonFiniteError": NonFiniteError,
+        "c": fused.constants,
+        "linear": _linear,
+        "linear_grads": _linear_grads,
+        "total": _total,
+        "total_grads": _total_grads,
+        **indexes.arrays,
+    }
+    for fn, name in _rule_names(fused).items():
+        namespace[name] = fn.forward
+        namespace[name + "_grads"] = fn.local_grads
+    for step in fused.steps:
+        namespace[f"S{step.number}"] = step
+    return namespace
+
+
+def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
+    """A readable name for each op's rule in the source: the op's own name where it is an
+    identifier, else ``op1``, ``op2``…"""
+    taken = set(_RESERVED)
+    names: dict[type[Function], str] = {}
+    for step in fused.steps:
+        if step.kind != "map" or step.fn in names:
+            continue
+        name = step.fn.name
+        if not name.isidentifier() or keyword.iskeyword(name) or name in taken:
+            name = f"op{len(names) + 1}"
+        taken.add(name)
+        names[step.fn] = name
+    return names
+
+
+_RESERVED = {
+    "np", "isfinite", "NonFiniteError", "c", "p", "n", "seed", "saved", "out", "gp",
+    "linear", "linear_grads", "total", "total_grads", "forward", "backward",
+}  # fmt: skip
+
+
+class _Indexes:
+    """The constant index arrays a program's gathers need, named I0, I1…, each made once."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, Any] = {}
+        self._names: dict[tuple[int, ...], str] = {}
+
+    def name(self, columns: Any) -> str:
+        key = tuple(int(c) for c in columns)
+        if key not in self._names:
+            name = f"I{len(self._names)}"
+            self._names[key] = name
+            self.arrays[name] = np.asarray(key, dtype=np.intp)
+        return self._names[key]
+
+
+def _subscript(columns: Any, width: int) -> str | None:
+    """A slice for ``columns`` of a block ``width`` wide: "" for all of it in order,
+    "a:b" or "a:b:s" for an evenly spaced run; None if it is none of these."""
+    m = len(columns)
+    if m == 0:
+        return "0:0"
+    first = int(columns[0])
+    if m == width and np.array_equal(columns, np.arange(m)):
+        return ""
+    if m == 1:
+        return f"{first}:{first + 1}"
+    step = int(columns[1]) - first
+    if step <= 0 or not np.array_equal(columns, first + step * np.arange(m)):
+        return None
+    if step == 1:
+        return f"{first}:{first + m}"
+    return f"{first}:{first + step * (m - 1) + 1}:{step}"
+
+
+def _matrix_view(columns: Any, rows: int, width: int) -> str | None:
+    """A view ``[a:a+rows·s].reshape(rows, s)[:, :k]`` for columns that run, row by row, as
+    ``rows`` runs of k columns each s apart (a layer's weights, with its biases between the
+    rows in a model's parameter order); None if they do not."""
+    if rows == 0 or len(columns) % rows:
+        return None
+    k = len(columns) // rows
+    grid = np.asarray(columns).reshape(rows, k)
+    first = int(grid[0, 0])
+    if not np.array_equal(grid, first + grid[:, :1] - first + np.arange(k)):
+        return None
+    starts = grid[:, 0]
+    stride = int(starts[1] - starts[0]) if rows > 1 else k
+    if stride < k or not np.array_equal(starts, first + stride * np.arange(rows)):
+        return None
+    if stride == k:
+        return f"[{first}:{first + rows * k}].reshape({rows}, {k})"
+    if first + rows * stride > width:
+        return None
+    return f"[{first}:{first + rows * stride}].reshape({rows}, {stride})[:, :{k}]"
+
+
+class _Writer:
+    """Writes one variant of a fused program's source."""
+
+    def __init__(self, fused: FusedProgram, indexes: _Indexes, checked: bool) -> None:
+        self.fused = fused
+        self.checked = checked
+        self.indexes = indexes
+        self.rules = _rule_names(fused)
+        self.block_names = self._block_names()
+        self.lines: list[str] = []
+
+    def source(self) -> str:
+        self._forward()
+        self.lines += ["", ""]
+        self._backward()
+        return "\n".join(self.lines) + "\n"
+
+    # Names
+
+    def _block_names(self) -> list[str]:
+        """p for the parameters, c for the constants, s1, s2… for the steps' blocks, and
+        each argument by its own name where that is a free identifier."""
+        fused = self.fused
+        names = ["p"] * len(fused.blocks)
+        names[fused.parameters_block + 1] = "c"
+        for step in fused.steps:
+            names[step.block] = f"s{step.number}"
+        taken = _RESERVED | set(names)
+        for b in range(fused.parameters_block):
+            name = fused.blocks[b].name
+            generated = name[:1] in "sabdgtxWI" and name[1:2].isdigit()  # s1, a3_0, W2…
+            if not name.isidentifier() or keyword.iskeyword(name) or name in taken or generated:
+                name = f"in{b}"
+            taken.add(name)
+            names[b] = name
+        return names
+
+    def _emit(self, line: str = "", depth: int = 1) -> None:
+        self.lines.append("    " * depth + line if line else "")
+
+    # Reading operands
+
+    def _read(self, gather: Gather) -> str | None:
+        """The expression that reads ``gather``'s values where they lie in one block, in
+        order (a bare name, a slice, a strided view or an index array), else None."""
+        block = gather.block
+        if block is None:
+            return None
+        _, columns, _ = gather.pieces[0]
+        name = self.block_names[block]
+        rows = ":, " if self.fused.blocks[block].batched else ""
+        sub = _subscript(columns, self.fused.blocks[block].width)
+        if sub == "":
+            return name
+        return f"{name}[{rows}{sub if sub is not None else self.indexes.name(columns)}]"
+
+    def _columns(self, columns: Any, width: int) -> str:
+        """A subscript for some columns: a slice where they run evenly, else an index array."""
+        sub = _subscript(columns, width)
+        return ":" if sub == "" else sub if sub is not None else self.indexes.name(columns)
+
+    def _operand(self, gather: Gather, name: str, save: bool = True) -> str:
+        """Emit the read of ``gather`` into ``name``, unless it is a whole block, and return
+        what names it (kept for the backward pass, which reads it again, if ``save``)."""
+        expression = self._read(gather)
+        if expression is not None and expression.isidentifier():
+            name = expression
+        elif expression is not None and expression in self.reads:  # read already
+            return self.reads[expression]
+        elif expression is not None:
+            self._emit(f"{name} = {expression}")
+            self.reads[expression] = name
+        else:  # from several blocks, or out of order: put side by side
+            shape = f"(n, {gather.size})" if gather.batched else f"({gather.size},)"
+            self._emit(f"{name} = np.empty({shape})")
+            for b, columns, positions in gather.pieces:
+                block = self.fused.blocks[b]
+                cols = self._columns(columns, block.width)
+                at = self._columns(positions, gather.size)
+                source = self.block_names[b]
+                read = source if cols == ":" else f"{source}[..., {cols}]"
+                self._emit(f"{name}[..., {at}] = {read}")
+        if save:
+            self.saved.append(name)
+        return name
+
+    def _weights(self, gather: Gather, rows: int, name: str) -> str:
+        """A layer's weights as a (rows, inputs) matrix: a view of the block where they lie
+        row by row, else gathered and reshaped."""
+        block = gather.block
+        if block is not None:
+            _, columns, _ = gather.pieces[0]
+            view = _matrix_view(columns, rows, self.fused.blocks[block].width)
+            if view is not None:
+                self._emit(f"{name} = {self.block_names[block]}{view}")
+                self.saved.append(name)
+                return name
+        flat = self._operand(gather, name + "_flat")
+        self._emit(f"{name} = {flat}.reshape({rows}, {gather.size // rows})")
+        self.saved.append(name)
+        return name
+
+    # The forward pass
+
+    def _forward(self) -> None:
+        fused = self.fused
+        inputs = [self.block_names[b] for b in range(fused.parameters_block)]
+        self._emit(f"def forward(n, {', '.join([*inputs, 'p'])}):", 0)
+        self._emit(f'"""{fused.program.name}: every sample of a batch at once."""')
+        self.saved: list[str] = []
+        self.reads: dict[str, str] = {}  # expression -> the variable that holds it
+        self.arguments: dict[int, list[str]] = {}
+        layers = []
+        for step in fused.steps:
+            self._emit(f"# step {step.number}: {step.describe()}")
+            s = self.block_names[step.block]
+            if step.kind == "layer":
+                bias, weights, shared = step.operands
+                b = self._operand(bias, f"b{step.number}")
+                W = self._weights(weights, len(step.members), f"W{step.number}")
+                x = self._operand(shared, f"x{step.number}")
+                args = [b, W, x]
+                call = f"linear({b}, {W}, {x})"
+                layers.append(s)
+            elif step.kind == "sum":
+                (gather,) = step.operands
+                flat = self._operand(gather, f"a{step.number}")
+                per = gather.size // len(step.members)
+                rows = "n, " if gather.batched else ""
+                name = f"a{step.number}_sums"
+                self._emit(f"{name} = {flat}.reshape({rows}{len(step.members)}, {per})")
+                self.saved.append(name)
+                args = [name]
+                call = f"total({name})"
+            else:
+                args = [
+                    self._operand(gather, f"a{step.number}_{j}")
+                    for j, gather in enumerate(step.operands)
+                ]
+                call = f"{self.rules[step.fn]}({', '.join(args)})"
+            self.arguments[step.number] = args
+            if self.checked:
+                self._emit("try:")
+                self._emit(f"{s} = {call}", 2)
+                self._emit("except (ValueError, ZeroDivisionError, OverflowError) as error:")
+                self._emit(f"raise S{step.number}.located(error, n) from None", 2)
+            else:
+                self._emit(f"{s} = {call}")
+            if not step.operands:  # an op of no operands: one value, for every member
+                shape = f"(n, {len(step.members)})" if step.batched else f"({len(step.members)},)"
+                self._emit(f"{s} = np.broadcast_to(np.asarray({s}, dtype=float), {shape})")
+            if self.checked:
+                if step.kind == "layer":
+                    self._emit(
+                        f"S{step.number}.check_finite({s}, 'linear: the result overflows the "
+                        "float range: {value!r}', n)"
+                    )
+                elif step.kind == "map":
+                    self._emit(f"S{step.number}.check_result({s}, [{', '.join(args)}], n)")
+                else:
+                    self._emit(
+                        f"S{step.number}.check_finite({s}, 'sum: the result overflows the "
+                        "float range: {value!r}', n)"
+                    )
+            self.saved.append(s)
+        self._emit("# the outputs, a row per sample")
+        expression = self._operand(fused.outputs, "out", save=False)
+        if not fused.outputs.batched:
+            expression = f"np.broadcast_to({expression}, (n, {fused.outputs.size}))"
+        if layers and not self.checked:  # a matrix product raises no FloatingPointError
+            total = " + ".join(f"{s}.sum()" for s in layers)
+            self._emit(f"if not isfinite({total}):")
+            self._emit("raise NonFiniteError", 2)
+        saved = ", ".join(dict.fromkeys(self.saved))
+        self._emit(f"return {expression}, ({saved}{',' if self.saved else ''})")
+
+    # The backward pass
+
+    def _backward(self) -> None:
+        fused = self.fused
+        saved = ", ".join(dict.fromkeys(self.saved))
+        self._emit("def backward(n, seed, saved):", 0)
+        self._emit('"""The gradient of Σ seed[s]·output[s] with respect to every parameter."""')
+        if self.saved:
+            self._emit(f"{saved}{',' if len(dict.fromkeys(self.saved)) == 1 else ''} = saved")
+        self._emit(f"gp = np.zeros({fused.blocks[fused.parameters_block].width})")
+        self.pending = self._contribution_counts()
+        self.gradients: dict[int, str] = {fused.parameters_block: "gp"}
+        self._emit("# the seed: d(Σ seed·output)/d output = seed, for each sample")
+        self._add(fused.first_output, "seed[:, None]", batched=True, step=None)
+        for step in reversed(fused.steps):
+            if not step.feeds_loss:
+                continue
+            self._emit(f"# step {step.number} backward: {step.describe()}")
+            self._step_backward(step)
+        if self.checked:
+            self._emit("return gp")
+        else:
+            self._emit("if not np.isfinite(gp).all():")
+            self._emit("raise NonFiniteError", 2)
+            self._emit("return gp")
+
+    def _contribution_counts(self) -> dict[int, list[bool]]:
+        """For each block: whether each gradient contribution it gets covers it whole."""
+        fused = self.fused
+        counts: dict[int, list[bool]] = {}
+
+        def note(gather: Gather) -> None:
+            for b, columns, _ in gather.pieces:
+                whole = (
+                    gather.block == b
+                    and gather.unique
+                    and _subscript(columns, fused.blocks[b].width) == ""
+                )
+                counts.setdefault(b, []).append(whole)
+
+        note(fused.first_output)
+        for step in fused.steps:
+            if step.feeds_loss and step.needs_grad:
+                for gather in step.operands:
+                    if gather.needs_grad:
+                        note(gather)
+        return counts
+
+    def _add(self, gather: Gather, part: str, batched: bool, step: Step | None) -> None:
+        """Emit: add ``part`` (an array like the gather's values) into its slots' gradients,
+        summed over the samples where a slot is computed once per call."""
+        fused = self.fused
+        several = len(gather.pieces) > 1 or gather.block is None
+        for b, columns, positions in gather.pieces:
+            target: Block = fused.blocks[b]
+            piece = part
+            if several:
+                piece = f"{part}[..., {self._columns(positions, gather.size)}]"
+            if batched and not target.batched:
+                piece = f"({piece}).sum(axis=0)"
+            covers = self.pending[b]
+            whole = covers.pop(0)
+            grad = self.gradients.get(b)
+            if grad is None:
+                grad = self.gradients[b] = f"g{self.block_names[b]}"
+                if whole and not covers and b != fused.parameters_block:
+                    self._emit(f"{grad} = {piece}")
+                    self._check_gradient(step, grad)
+                    continue
+                shape = f"(n, {target.width})" if target.batched else f"({target.width},)"
+                self._emit(f"{grad} = np.zeros({shape})")
+            cols = self._columns(columns, target.width)
+            if not gather.unique:
+                self._emit(f"np.add.at({grad}, (Ellipsis, {self.indexes.name(columns)}), {piece})")
+            elif cols == ":":
+                self._emit(f"{grad} += {piece}")
+            else:
+                self._emit(f"{grad}[{'..., ' if target.batched else ''}{cols}] += {piece}")
+            self._check_gradient(step, grad)
+
+    def _check_gradient(self, step: Step | None, grad: str) -> None:
+        if self.checked and step is not None:
+            self._emit(
+                f"S{step.number}.check_finite({grad}, 'the gradient of a node is {{value!r}}, "
+                "the sum of finite parts', n)"
+            )
+
+    def _step_backward(self, step: Step) -> None:
+        k = step.number
+        s = self.block_names[step.block]
+        args = self.arguments[k]
+        g = self.gradients.get(step.block)
+        if step.kind == "layer":
+            b, W, x = args
+            self._emit(f"db{k}, dW{k}, dx{k} = linear_grads({b}, {W}, {x}, out={s})  # 1, x, W")
+        elif step.kind == "sum":
+            self._emit(f"d{k} = total_grads({args[0]}, out={s})  # 1, for every operand")
+        else:
+            names = [f"d{k}"] if len(args) == 1 else [f"d{k}_{j}" for j in range(len(args))]
+            call = f"{self.rules[step.fn]}_grads({', '.join(args)}, out={s})"
+            if self.checked:
+                self._emit(f"d{k} = {call}")
+                self._emit(f"S{k}.check_derivatives(d{k}, [{', '.join(args)}], n)")
+                call = f"d{k}"
+            self._emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = {call}")
+        if not step.needs_grad:  # no parameter behind it: its derivatives only had to be defined
+            return
+        step_batched = step.batched
+        if step.kind == "layer":
+            bias, weights, shared = step.operands
+            if bias.needs_grad:
+                self._add(bias, f"{g} * db{k}", step_batched, step)
+            if weights.needs_grad:
+                product = f"{g}.T @ dW{k}" if step_batched else f"np.outer({g}, dW{k})"
+                self._add_weights(weights, len(step.members), product, step)
+            if shared.needs_grad:
+                self._add(shared, f"{g} @ dx{k}", step_batched, step)
+            return
+        if step.kind == "sum":
+            (gather,) = step.operands
+            if not gather.needs_grad:
+                return
+            rows = "n, " if gather.batched else ""
+            part = f"np.broadcast_to({g}[..., None] * d{k}, {args[0]}.shape).reshape({rows}-1)"
+            self._add(gather, part, step_batched, step)
+            return
+        for j, gather in enumerate(step.operands):
+            if not gather.needs_grad:
+                continue
+            part = f"{g} * " + (f"d{k}" if len(args) == 1 else f"d{k}_{j}")
+            if self.checked or len(gather.pieces) > 1 or gather.block is None:
+                self._emit(f"t{k}_{j} = {part}")
+                part = f"t{k}_{j}"
+            if self.checked:
+                self._emit(
+                    f"S{k}.check_finite({part}, '{step.fn.name}: the gradient for operand {j} "
+                    "is {value!r}, the gradient times the local derivative', n)"
+                )
+            self._add(gather, part, step_batched, step)
+
+    def _add_weights(self, gather: Gather, rows: int, matrix: str, step: Step) -> None:
+        """Add a layer's weight gradient (rows, inputs): into a view of the parameters where
+        the weights lie row by row, else flattened in the gather's order."""
+        block = gather.block
+        if block == self.fused.parameters_block and gather.unique:
+            _, columns, _ = gather.pieces[0]
+            view = _matrix_view(columns, rows, self.fused.blocks[block].width)
+            if view is not None:
+                self.pending[block].pop(0)
+                if view.endswith("]"):  # a strided view: add the matrix into it
+                    self._emit(f"gp{view} += {matrix}")
+                else:  # the rows one after another: a slice
+                    self._emit(f"gp{view.partition('.')[0]} += ({matrix}).reshape(-1)")
+                self._check_gradient(step, "gp")
+                return
+        self._add(gather, f"({matrix}).reshape(-1)", False, step)
