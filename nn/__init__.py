@@ -8,6 +8,7 @@ a training loop, data sets and the worked reference cases.
 """
 
 from . import datasets, init, losses, optim
+from .compiled import CompiledStep, compile_step
 from .layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron
 from .losses import (
     binary_cross_entropy,
@@ -27,6 +28,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "CompiledStep",
     "Dropout",
     "History",
     "Layer",
@@ -35,6 +37,7 @@ __all__ = [
     "Optimizer",
     "accuracy",
     "binary_cross_entropy",
+    "compile_step",
     "cross_entropy",
     "datasets",
     "fit",

@@ -14,6 +14,7 @@ import autograd
 from autograd import Value
 
 from . import datasets
+from .compiled import compile_step
 from .layers import MLP, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mae, mse
 from .optim import SGD, Adam
@@ -280,23 +281,28 @@ def two_moons(
     compile: bool = False,
 ) -> Moons:
     """micrograd's demo: full-batch SGD with lr = 1.0 - 0.9·k/100 on hinge + 1e-4·L2.
-    ``compile=True`` runs each step as one NumPy replay (``compiled_moons_loss``)."""
+    ``compile=True`` runs each step as one compiled training step (``nn.compile_step``)."""
     X, labels = datasets.moons(100, noise=0.1, seed=seed)
     y = [2 * label - 1 for label in labels]  # -1 / +1 for the hinge loss
     model = model or moons_model(seed)
     optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
-    step = compiled_moons_loss(model) if compile else None
+    step = (
+        compile_step(model, hinge, optimizer, penalty=lambda m: 1e-4 * l2_penalty(m.parameters()))
+        if compile
+        else None
+    )
     losses, accuracies = [], []
     for _ in _progress(steps, progress, "two moons"):
         if step is None:
             loss, acc = moons_loss(model, X, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.data)
         else:
-            loss, scores = step(X, y)
+            value, scores = step(X, y)
             acc = accuracy(scores, y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.data)
+            losses.append(value)
         accuracies.append(acc)
     return Moons(model, losses, accuracies, X, y)
 

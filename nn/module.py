@@ -178,7 +178,8 @@ def _modules_in(member: Any) -> Iterator[Module]:
     if isinstance(member, Module):
         yield member
     elif isinstance(member, (list, tuple)):
-        for item in member:
+        # Only what can hold modules is looked into: a layer's list of 784 weights is not.
+        for item in [item for item in member if isinstance(item, (Module, list, tuple))]:
             yield from _modules_in(item)
 
 

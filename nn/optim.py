@@ -2,10 +2,18 @@
 
 ``lr`` is a number or a schedule: a function of the step number (0 for the first step)
 returning the learning rate, e.g. ``lambda k: 1.0 - 0.9 * k / 100``.
+
+Each optimizer's update is one rule, ``update(data, grad, state, lr)``, written with
+arithmetic alone, as the ops' derivatives are: it serves floats (one parameter) and NumPy
+arrays (every parameter at once) alike. ``step()`` applies it to the parameters' Values;
+compiled training (``nn.compile_step``, ``fit(compile=True)``) applies the same rule to the
+array its parameters live in. Both keep the optimizer's state (momentum, Adam's running
+means) here, in the order of ``params``, so that they can take turns.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any
@@ -13,11 +21,13 @@ from typing import Any
 from autograd import Value, checks
 
 Rate = float | Callable[[int], float]
+_data = attrgetter("data")
 _grad = attrgetter("grad")
 
 
 class Optimizer:
-    """Holds the parameters and the step count; ``step()`` updates ``.data`` from ``.grad``."""
+    """Holds the parameters, the step count and the state of the update rule; ``step()``
+    updates ``.data`` from ``.grad``."""
 
     def __init__(self, params: Iterable[Value], lr: Rate) -> None:
         self.params = list(params)
@@ -25,8 +35,11 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
         if not all(isinstance(p, Value) for p in self.params):
             raise TypeError(f"{type(self).__name__}: parameters must be Values")
+        if len(set(self.params)) != len(self.params):
+            raise ValueError(f"{type(self).__name__}: a parameter is listed twice")
         self.lr = lr if callable(lr) else _setting(lr, type(self).__name__, "lr", positive=True)
         self.steps = 0
+        self.state: Any = None  # what the rule carries from step to step (None before the first)
 
     def rate(self) -> float:
         """The learning rate for the coming step."""
@@ -38,10 +51,22 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self) -> None:
-        self._update(self.rate())
+        """One update of every parameter from its ``.grad``, all at once."""
+        import numpy
+
+        n = len(self.params)
+        data = numpy.fromiter(map(_data, self.params), numpy.float64, n)
+        grad = numpy.fromiter(map(_grad, self.params), numpy.float64, n)
+        new, state = self.update(data, grad, self.state, self.rate())
+        for p, value in zip(self.params, new.tolist(), strict=True):
+            p.data = value
+        self.state = state
         self.steps += 1
 
-    def _update(self, lr: float) -> None:
+    def update(self, data: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]:
+        """The rule: the parameters after one step, and the state after it, from the
+        parameters, their gradients and the state before (floats or arrays alike). Pure:
+        it changes none of its arguments."""
         raise NotImplementedError
 
 
@@ -55,27 +80,14 @@ class SGD(Optimizer):
         super().__init__(params, lr)
         self.momentum = _setting(momentum, "SGD", "momentum")
         self.weight_decay = _setting(weight_decay, "SGD", "weight_decay")
-        self._velocity: list[float] | None = None
 
-    def _update(self, lr: float) -> None:
-        if not (self.momentum or self.weight_decay):  # plain gradient descent
-            for p in self.params:
-                p.data -= lr * p.grad
-            return
-        grads = [
-            p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
-            for p in self.params
-        ]
-        if self.momentum:
-            if self._velocity is None:
-                self._velocity = grads
-            else:
-                self._velocity = [
-                    self.momentum * v + g for v, g in zip(self._velocity, grads, strict=True)
-                ]
-            grads = self._velocity
-        for p, g in zip(self.params, grads, strict=True):
-            p.data -= lr * g
+    def update(self, data: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]:
+        if self.weight_decay:
+            grad = grad + self.weight_decay * data
+        if self.momentum:  # the state is the velocity, the first step's gradient to begin with
+            state = grad if state is None else self.momentum * state + grad
+            grad = state
+        return data - lr * grad, state
 
 
 class Adam(Optimizer):
@@ -96,23 +108,25 @@ class Adam(Optimizer):
         )
         self.betas = (beta1, beta2)
         self.eps = _setting(eps, "Adam", "eps", positive=True)
-        self._m: Any = 0.0  # the running means, one per parameter (arrays after a step)
-        self._v: Any = 0.0
 
-    def _update(self, lr: float) -> None:
-        # Every parameter at once, as arrays: the same arithmetic as one at a time, element by
-        # element, so the same numbers; a NumPy call per operation, not a Python loop.
-        import numpy
-
+    def update(self, data: Any, grad: Any, state: Any, lr: float) -> tuple[Any, Any]:
+        # The state: the running means m and v, and how many steps they have seen.
+        m, v, t = (0.0, 0.0, 0) if state is None else state
         beta1, beta2 = self.betas
-        t = self.steps + 1
-        correction1, correction2 = 1 - beta1**t, 1 - beta2**t
-        g = numpy.fromiter(map(_grad, self.params), numpy.float64, len(self.params))
-        self._m = m = beta1 * self._m + (1 - beta1) * g
-        self._v = v = beta2 * self._v + (1 - beta2) * g * g
-        steps = lr * (m / correction1) / (numpy.sqrt(v / correction2) + self.eps)
-        for p, step in zip(self.params, steps.tolist(), strict=True):
-            p.data -= step
+        t += 1
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        step = lr * (m / (1 - beta1**t)) / (_sqrt(v / (1 - beta2**t)) + self.eps)
+        return data - step, (m, v, t)
+
+
+def _sqrt(x: Any) -> Any:
+    """√x of a float (math) or of an array (NumPy, imported only then): both exact."""
+    if type(x) is float:
+        return math.sqrt(x)
+    import numpy
+
+    return numpy.sqrt(x)
 
 
 def _setting(x: object, where: str, name: str, positive: bool = False) -> float:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
 
-import autograd
 from autograd import Value, checks, no_grad
 
 from .module import Module
@@ -36,11 +35,20 @@ class History:
 def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     """The fraction classified right. Several outputs are class scores (the largest wins);
     one output is a score or logit: > 0 means the label 1, anything else the other label
-    (0 or -1)."""
+    (0 or -1). NumPy arrays of predictions (as compiled training gives) are scored in bulk."""
     if len(predictions) != len(targets):
         raise ValueError(f"accuracy: {len(predictions)} predictions but {len(targets)} targets")
     if len(predictions) == 0:
         raise ValueError("accuracy: needs at least one prediction")
+    if hasattr(predictions, "ndim") and predictions.ndim in (1, 2):
+        import numpy
+
+        labels = numpy.asarray(targets)
+        if predictions.ndim == 2 and predictions.shape[1] > 1:
+            right = numpy.argmax(predictions, axis=1) == labels
+        else:
+            right = (predictions.reshape(len(labels)) > 0) == (labels == 1)
+        return float(right.sum() / len(labels))
     right = 0
     for p, t in zip(predictions, targets, strict=True):
         outputs = [float(p)] if isinstance(p, (Value, Real)) else [float(v) for v in p]
@@ -75,12 +83,17 @@ def fit(
     ``early_stopping=n`` stops when the validation loss has not improved for n epochs and
     puts back the best parameters. ``metric`` (accuracy by default; None for regression)
     is recorded each epoch: on the training batches as they were predicted, and on
-    ``val_data`` after the epoch. ``progress`` shows a tqdm bar.
+    ``val_data`` after the epoch. ``progress`` shows a tqdm bar. ``X`` and ``y`` may be
+    lists or NumPy arrays.
 
-    ``compile=True`` traces the model and the loss of one sample once (``autograd.compile``)
-    and evaluates each batch in one NumPy replay: the same History to about 1e-12, many
-    times faster. The metric then receives the predictions as NumPy arrays. A model whose
-    structure depends on its values, or with dropout in training, cannot be compiled.
+    ``compile=True`` runs every step as NumPy on one array of the parameters
+    (``nn.compile_step``'s machinery): the same History to about 1e-12, many times faster.
+    The model's Values are written back at the end of every epoch, when early stopping puts
+    the best parameters back, and when anything interrupts training (an error, Ctrl-C): they
+    always hold the parameters after some completed step. The metric then receives the
+    predictions as NumPy arrays. The loss must be a mean of per-sample losses (checked at
+    the first step); a model whose structure depends on its values, or with dropout in
+    training, cannot be compiled.
     """
     X, y = data
     if len(X) != len(y) or len(X) == 0:
@@ -92,11 +105,30 @@ def fit(
         early_stopping = checks.integer(early_stopping, "fit", "early_stopping", low=1)
         if val_data is None:
             raise ValueError("fit: early_stopping needs val_data to watch")
-    run = _Compiled(model, loss) if compile else _Eager(model, loss)
+    run = _Compiled if compile else _Eager
+    with run(model, loss, optimizer, penalty) as runner:
+        return _epochs(runner, model, X, y, epochs, batch_size, val_data, early_stopping,
+                       progress, metric, seed)  # fmt: skip
+
+
+def _epochs(
+    runner: _Eager | _Compiled,
+    model: Module,
+    X: Sequence,
+    y: Sequence,
+    epochs: int,
+    batch_size: int | None,
+    val_data: tuple[Sequence, Sequence] | None,
+    early_stopping: int | None,
+    progress: bool,
+    metric: Callable[[list, Sequence], float] | None,
+    seed: int | None,
+) -> History:
+    """fit's loop, the same for eager and compiled runs."""
     rng = random.Random(seed)
     size = batch_size or len(X)
     history = History()
-    best: tuple[float, dict[str, float]] | None = None
+    best: tuple[float, Any] | None = None
     waited = 0
     bar = _progress(epochs, progress)
     order = list(range(len(X)))
@@ -107,20 +139,16 @@ def fit(
         total, right = 0.0, 0.0
         for start in range(0, len(X), size):
             batch = order[start : start + size]
-            value, predictions, targets = run.batch(X, y, batch)
-            if penalty is not None:
-                value = value + penalty(model)
-            optimizer.zero_grad()
-            value.backward()
-            optimizer.step()
-            total += value.data * len(batch)
+            value, predictions, targets = runner.train(X, y, batch)
+            total += value * len(batch)
             if metric is not None:  # on the batch as it was predicted, before the step
                 right += metric(predictions, targets) * len(batch)
+        runner.end_epoch()
         history.loss.append(total / len(X))
         if metric is not None:
             history.metric.append(right / len(X))
         if val_data is not None:
-            val_loss, val_metric = run.evaluate(val_data, metric)
+            val_loss, val_metric = runner.evaluate(val_data, metric)
             history.val_loss.append(val_loss)
             if metric is not None:
                 history.val_metric.append(val_metric)
@@ -128,28 +156,56 @@ def fit(
             bar.set_postfix(loss=f"{history.loss[-1]:.4g}")
         if early_stopping is not None:
             if best is None or history.val_loss[-1] < best[0]:
-                best, waited = (history.val_loss[-1], model.state_dict()), 0
+                best, waited = (history.val_loss[-1], runner.snapshot()), 0
             else:
                 waited += 1
                 if waited >= early_stopping:
                     history.stopped_early = True
                     break
     if best is not None:
-        model.load_state_dict(best[1])
+        runner.restore(best[1])
     model.train()
     return history
 
 
 class _Eager:
-    """fit's batches, as a graph of Values per sample."""
+    """fit's steps, as a graph of Values per sample."""
 
-    def __init__(self, model: Module, loss: Loss) -> None:
-        self.model, self.loss = model, loss
+    def __init__(
+        self,
+        model: Module,
+        loss: Loss,
+        optimizer: Optimizer,
+        penalty: Callable[[Module], Value] | None,
+    ) -> None:
+        self.model, self.loss, self.optimizer, self.penalty = model, loss, optimizer, penalty
 
-    def batch(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple:
+    def __enter__(self) -> _Eager:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def train(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple[float, list, list]:
+        """One step on the samples ``batch``: the loss, the predictions and the targets."""
         predictions = [self.model(X[i]) for i in batch]
         targets = [y[i] for i in batch]
-        return self.loss(predictions, targets), predictions, targets
+        value = self.loss(predictions, targets)
+        if self.penalty is not None:
+            value = value + self.penalty(self.model)
+        self.optimizer.zero_grad()
+        value.backward()
+        self.optimizer.step()
+        return value.data, predictions, targets
+
+    def end_epoch(self) -> None:
+        return None
+
+    def snapshot(self) -> dict[str, float]:
+        return self.model.state_dict()
+
+    def restore(self, state: dict[str, float]) -> None:
+        self.model.load_state_dict(state)
 
     def evaluate(
         self, data: tuple[Sequence, Sequence], metric: Callable | None
@@ -166,43 +222,66 @@ class _Eager:
 
 
 class _Compiled:
-    """fit's batches, as one NumPy replay each of the traced loss of one sample, with the
-    model's outputs alongside for the metric."""
+    """fit's steps, compiled: the parameters in one array for the whole run, every step
+    NumPy (see nn.compiled). The Values are written back at each epoch's end, at the
+    restore of early stopping's best, and on the way out, whatever ends the run."""
 
-    def __init__(self, model: Module, loss: Loss) -> None:
-        def sample_loss(x: list[Value], target: Value) -> list[Value]:
-            outputs = model(x)
-            outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
-            return [loss([outputs], [target]), *outputs]
+    def __init__(
+        self,
+        model: Module,
+        loss: Loss,
+        optimizer: Optimizer,
+        penalty: Callable[[Module], Value] | None,
+    ) -> None:
+        from .compiled import _Trainer
 
         self.model = model
-        self.step = autograd.compile(sample_loss, has_aux=True)
-        self._arrays: dict[int, Any] = {}
+        self.trainer = _Trainer(model, loss, optimizer, penalty)
 
-    def _array(self, values: Sequence) -> Any:
-        """``values`` as a NumPy array, converted once per data set."""
-        key = id(values)
-        if key not in self._arrays:
-            import numpy
+    def __enter__(self) -> _Compiled:
+        return self
 
-            self._arrays[key] = (values, numpy.asarray(values, dtype=numpy.float64))
-        return self._arrays[key][1]
+    def __exit__(self, *exc: object) -> None:
+        self.trainer.write()  # whatever ended the run: the last completed step
 
-    def batch(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple:
-        targets = self._array(y)[batch]
-        value, predictions = self.step(self._array(X)[batch], targets)
-        return value, predictions, targets
+    def train(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple[float, Any, Any]:
+        X_all, y_all = self.trainer.arrays(X, y)
+        targets = y_all[batch]
+        value, outputs = self.trainer.step(X_all[batch], targets, _Picked(y, batch))
+        return value, outputs, targets
+
+    def end_epoch(self) -> None:
+        self.trainer.write()
+
+    def snapshot(self) -> Any:
+        return self.trainer.theta.copy()
+
+    def restore(self, theta: Any) -> None:
+        self.trainer.theta = theta
+        self.trainer.write()
 
     def evaluate(
         self, data: tuple[Sequence, Sequence], metric: Callable | None
     ) -> tuple[float, float]:
-        targets = self._array(data[1])
-        self.model.eval()
-        results = self.step.map(self._array(data[0]), targets)
-        self.model.train()
-        predictions = results[:, 1] if results.shape[1] == 2 else results[:, 1:]
-        value = float(results[:, 0].mean())
-        return value, metric(predictions, targets) if metric is not None else float("nan")
+        X, y = self.trainer.arrays(*data)
+        value, predictions = self.trainer.evaluate(X, y)
+        return value, metric(predictions, y) if metric is not None else float("nan")
+
+
+class _Picked:
+    """``values[batch[i]]`` for each i: a batch's targets as the caller gave them, read only
+    where needed (the check of the loss reads three)."""
+
+    __slots__ = ("batch", "values")
+
+    def __init__(self, values: Sequence, batch: list[int]) -> None:
+        self.values, self.batch = values, batch
+
+    def __getitem__(self, i: int) -> Any:
+        return self.values[self.batch[i]]
+
+    def __len__(self) -> int:
+        return len(self.batch)
 
 
 def _progress(n: int, show: bool, desc: str = "epochs") -> Any:
