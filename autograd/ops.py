@@ -15,8 +15,8 @@ which dispatch on the type of their argument:
 * Values: ``grad(..., create_graph=True)``, which evaluates a rule on the nodes themselves
   and so records the graph of a derivative (the Value methods);
 * NumPy arrays: ``autograd.compile``, which evaluates a rule once for a whole batch of
-  samples (``numpy``, imported only then). A branch such as relu's is ``_where``, which picks
-  per element for arrays; a domain check is ``_require``, which names the first offending
+  samples (``numpy``, imported only then). A branch such as relu's is ``where``, which picks
+  per element for arrays; a domain check is ``require``, which names the first offending
   element of an array.
 
 To add an op: one class here, plus a method or operator on Value if it should have one.
@@ -108,24 +108,104 @@ def _equal(x: Any, y: Any) -> Any:
     return _value(x) == _value(y)
 
 
-def _where(condition: Any, then: Any, otherwise: Any) -> Any:
+def where(condition: Any, then: Any, otherwise: Any) -> Any:
     """``then`` where ``condition`` holds, else ``otherwise``: a Python choice for a bool,
     element by element for an array (both sides are then computed, so each must be safe
-    to compute everywhere)."""
+    to compute everywhere). For your own rules: an ``if`` that also works on arrays."""
     if type(condition) is bool:
         return then if condition else otherwise
     return _numpy().where(condition, then, otherwise)
 
 
+class Stacked:
+    """Many operands of an op side by side on the last axis of one array, standing for all
+    of them in its rule: compiled, a step of max, logsumexp or take gets its operands so, and
+    runs as a few NumPy calls instead of a few per operand. Arithmetic and NumPy's functions
+    apply to each operand (a value of one per instruction is spread over its operands); the
+    helpers below reduce over them (``_largest``, ``_fsum``) or pick one (``_pick``)."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if method != "__call__":
+            return NotImplemented
+        return Stacked(ufunc(*map(_spread, inputs), **kwargs))
+
+    def __add__(self, other: Any) -> Stacked:
+        return _numpy().add(self, other)  # type: ignore[no-any-return]
+
+    def __radd__(self, other: Any) -> Stacked:
+        return _numpy().add(other, self)  # type: ignore[no-any-return]
+
+    def __sub__(self, other: Any) -> Stacked:
+        return _numpy().subtract(self, other)  # type: ignore[no-any-return]
+
+    def __rsub__(self, other: Any) -> Stacked:
+        return _numpy().subtract(other, self)  # type: ignore[no-any-return]
+
+    def __mul__(self, other: Any) -> Stacked:
+        return _numpy().multiply(self, other)  # type: ignore[no-any-return]
+
+    def __rmul__(self, other: Any) -> Stacked:
+        return _numpy().multiply(other, self)  # type: ignore[no-any-return]
+
+    def __truediv__(self, other: Any) -> Stacked:
+        return _numpy().divide(self, other)  # type: ignore[no-any-return]
+
+    def __rtruediv__(self, other: Any) -> Stacked:
+        return _numpy().divide(other, self)  # type: ignore[no-any-return]
+
+    def __neg__(self) -> Stacked:
+        return Stacked(-self.array)
+
+    def __eq__(self, other: object) -> Stacked:  # type: ignore[override]
+        return _numpy().equal(self, other)  # type: ignore[no-any-return]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def astype(self, dtype: Any) -> Stacked:
+        return Stacked(self.array.astype(dtype))
+
+
+def _spread(x: Any) -> Any:
+    """An operand of an element-by-element op with a ``Stacked``: its array; one value per
+    instruction (an array), given an axis to spread over the operands; a number as it is."""
+    if type(x) is Stacked:
+        return x.array
+    return x[..., None] if getattr(x, "ndim", 0) else x
+
+
 def _largest(xs: tuple[Any, ...]) -> Any:
     if type(xs[0]) is float:
         return max(xs)
+    if type(xs[0]) is Stacked:
+        return xs[0].array.max(axis=-1)
     return reduce(_numpy().maximum, xs)
 
 
 def _fsum(parts: list[Any]) -> Any:
     """The sum of ``parts``: exactly rounded for floats (math.fsum), in order for arrays."""
-    return math.fsum(parts) if type(parts[0]) is float else reduce(add, parts)
+    if type(parts[0]) is float:
+        return math.fsum(parts)
+    if type(parts[0]) is Stacked:
+        return parts[0].array.sum(axis=-1)
+    return reduce(add, parts)
+
+
+def _count(xs: tuple[Any, ...]) -> int:
+    """How many operands ``xs`` stands for."""
+    return xs[0].array.shape[-1] if xs and type(xs[0]) is Stacked else len(xs)
+
+
+def _one_hot(i: Any, xs: tuple[Any, ...]) -> list[Any]:
+    """1.0 for the operand that i names, 0.0 for the others: take's derivatives."""
+    if type(xs[0]) is Stacked:
+        numpy = _numpy()
+        return [Stacked(_indicator(_spread(_value(i)) == numpy.arange(_count(xs))))]
+    return [_indicator(_equal(i, j)) for j in range(len(xs))]
 
 
 def _pick(xs: tuple[Any, ...], i: Any) -> Any:
@@ -134,6 +214,10 @@ def _pick(xs: tuple[Any, ...], i: Any) -> Any:
         return xs[int(i)]
     numpy = _numpy()
     index = numpy.asarray(i).astype(numpy.intp)
+    if type(xs[0]) is Stacked:
+        array = xs[0].array
+        index = numpy.broadcast_to(index, array.shape[:-1])[..., None]
+        return numpy.take_along_axis(array, index, axis=-1)[..., 0]
     if len(xs) <= 64:  # the most numpy.choose takes
         return numpy.choose(index, xs)
     stacked = numpy.stack(numpy.broadcast_arrays(*xs), axis=-1)
@@ -141,11 +225,11 @@ def _pick(xs: tuple[Any, ...], i: Any) -> Any:
     return numpy.take_along_axis(stacked, index, axis=-1)[..., 0]
 
 
-def _require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> None:
+def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> None:
     """Raise ``kind(template.format(*operands))`` unless ``ok``. For arrays, ``ok`` holds
     element by element, and the error names the operands at the first element where it does
     not, keeping that element's index as ``error.position`` (the compiler reports the
-    sample)."""
+    sample). For your own rules: a domain check that also works on arrays."""
     if ok is True:
         return
     if ok is False:
@@ -205,7 +289,7 @@ class Div(Function):
 
     @staticmethod
     def forward(x: float, y: float) -> float:
-        _require(y != 0.0, ZeroDivisionError, "div: division by zero: {!r} / {!r}", x, y)
+        require(y != 0.0, ZeroDivisionError, "div: division by zero: {!r} / {!r}", x, y)
         return x / y
 
     @staticmethod
@@ -225,15 +309,15 @@ class Pow(Function):
 
     @staticmethod
     def forward(x: float, y: float) -> float:
-        _require(
-            _where(x < 0.0, y % 1.0 == 0.0, True),
+        require(
+            where(x < 0.0, y % 1.0 == 0.0, True),
             ValueError,
             "pow: a negative base to a non-integer power is complex: {!r} ** {!r}",
             x,
             y,
         )
-        _require(
-            _where(x == 0.0, y >= 0.0, True),
+        require(
+            where(x == 0.0, y >= 0.0, True),
             ZeroDivisionError,
             "pow: 0.0 cannot be raised to the negative power {1!r}",
             x,
@@ -246,10 +330,10 @@ class Pow(Function):
         # At y = 0 the formula still gives 0 (and its own derivative in y, x^-1, which a
         # second derivative needs); only 0^0 needs the constant, its limit. Where a side is
         # not taken, it is computed at a harmless stand-in (base 1), never at a pole.
-        both_zero = _where(_value(x) == 0.0, _value(y) == 0.0, False)
-        dx = _where(both_zero, 0.0, y * _power(_where(both_zero, 1.0, x), y - 1))
+        both_zero = where(_value(x) == 0.0, _value(y) == 0.0, False)
+        dx = where(both_zero, 0.0, y * _power(where(both_zero, 1.0, x), y - 1))
         positive = _value(x) > 0.0
-        dy = _where(positive, out * _log(_where(positive, x, 1.0)), 0.0)
+        dy = where(positive, out * _log(where(positive, x, 1.0)), 0.0)
         return dx, dy
 
 
@@ -278,7 +362,7 @@ class Abs(Function):
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
         at = _value(x)
-        return (_where(at > 0.0, 1.0, _where(at < 0.0, -1.0, 0.0)),)
+        return (where(at > 0.0, 1.0, where(at < 0.0, -1.0, 0.0)),)
 
 
 class Exp(Function):
@@ -317,7 +401,7 @@ class Log(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        _require(x > 0.0, ValueError, "log: the input must be positive, got {!r}", x)
+        require(x > 0.0, ValueError, "log: the input must be positive, got {!r}", x)
         return _log(x)
 
     @staticmethod
@@ -330,7 +414,7 @@ class Sqrt(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        _require(x >= 0.0, ValueError, "sqrt: the input must not be negative, got {!r}", x)
+        require(x >= 0.0, ValueError, "sqrt: the input must not be negative, got {!r}", x)
         return _math("sqrt", x)
 
     @staticmethod
@@ -356,7 +440,7 @@ class Sigmoid(Function):
     @staticmethod
     def forward(x: float) -> float:
         e = _exp(-abs(x))  # e^-x for x >= 0, e^x below: never more than 1
-        return _where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -368,7 +452,7 @@ class ReLU(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return _where(x > 0.0, x, 0.0)
+        return where(x > 0.0, x, 0.0)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -382,12 +466,12 @@ class LeakyReLU(Function):
 
     @staticmethod
     def forward(x: float, slope: float) -> float:
-        return _where(x > 0.0, x, slope * x)
+        return where(x > 0.0, x, slope * x)
 
     @staticmethod
     def local_grads(x: Any, slope: Any, out: Any) -> tuple[Any, ...]:
         positive = _value(x) > 0.0
-        return _where(positive, 1.0, slope), _where(positive, 0.0, x)
+        return where(positive, 1.0, slope), where(positive, 0.0, x)
 
 
 class Softplus(Function):
@@ -396,7 +480,7 @@ class Softplus(Function):
 
     @staticmethod
     def forward(x: float) -> float:
-        return _where(x > 0.0, x, 0.0) + _math("log1p", _exp(-abs(x)))
+        return where(x > 0.0, x, 0.0) + _math("log1p", _exp(-abs(x)))
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:
@@ -465,10 +549,12 @@ class Max(Function):
             raise ValueError("max: needs at least one value")
         return _largest(xs)
 
+    stacked_from = 0  # compiled, its operands come as one Stacked
+
     @staticmethod
     def local_grads(*xs: Any, out: Any) -> tuple[Any, ...]:
         hits = [_indicator(_equal(x, out)) for x in xs]
-        ties = reduce(add, hits)
+        ties = _fsum(hits)
         return tuple(hit / ties for hit in hits)
 
 
@@ -478,6 +564,7 @@ class ShiftedLogSumExp(Function):
     the right class's logit.    ∂/∂s = -1,  ∂/∂xᵢ = e^(xᵢ - s - out)"""
 
     name = "shifted_logsumexp"
+    stacked_from = 1
 
     @staticmethod
     def forward(s: float, *xs: float) -> float:
@@ -495,6 +582,8 @@ class LogSumExp(Function):
     """log(e^x₁ + … + e^xₙ): the shifted one at s = 0, so it never overflows.
     ∂/∂xᵢ = e^(xᵢ - out), the softmax"""
 
+    stacked_from = 0
+
     @staticmethod
     def forward(*xs: float) -> float:
         return ShiftedLogSumExp.forward(0.0, *xs)
@@ -508,19 +597,22 @@ class Take(Function):
     """xᵢ for i, the first operand, a whole number in [0, n): indexing by a Value, such as a
     class label that is an input.    ∂/∂i = 0,  ∂/∂xⱼ = 1 if j = i, else 0"""
 
+    stacked_from = 1
+
     @staticmethod
     def forward(i: float, *xs: float) -> float:
-        _require(
-            (i % 1.0 == 0.0) & (i >= 0.0) & (i < len(xs)),
+        n = _count(xs)
+        require(
+            (i % 1.0 == 0.0) & (i >= 0.0) & (i < n),
             ValueError,
-            f"take: the index must be a whole number in [0, {len(xs)}), got {{!r}}",
+            f"take: the index must be a whole number in [0, {n}), got {{!r}}",
             i,
         )
         return _pick(xs, i)
 
     @staticmethod
     def local_grads(i: Any, *xs: Any, out: Any) -> tuple[Any, ...]:
-        return (0.0, *[_indicator(_equal(i, j)) for j in range(len(xs))])
+        return (0.0, *_one_hot(i, xs))
 
 
 class Linear(Function):

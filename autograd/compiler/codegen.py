@@ -27,16 +27,23 @@ from __future__ import annotations
 
 import keyword
 import math
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from ..engine import Function
-from ..ops import Linear, Sum
-from .fusion import Block, FusedProgram, Gather, LayerWeights, Operands, Step
+from ..engine import Function, _forward_float
+from ..modes import user_frames
+from ..ops import Linear, Stacked, Sum
+from .fusion import DOMAIN_ERRORS, Block, FusedProgram, Gather, LayerWeights, Operands, Step
 
-__all__ = ["Generated", "generate"]
+__all__ = ["Generated", "PerSampleWarning", "generate"]
+
+
+class PerSampleWarning(UserWarning):
+    """An op's rule works on floats only: compiled code runs it once per sample."""
 
 
 class NonFiniteError(Exception):
@@ -107,14 +114,109 @@ def _namespace(fused: FusedProgram, indexes: _Indexes) -> dict[str, Any]:
         "linear_grads": _linear_grads,
         "total": _total,
         "total_grads": _total_grads,
+        "Stacked": Stacked,
         **indexes.arrays,
     }
     for fn, name in _rule_names(fused).items():
-        namespace[name] = fn.forward
-        namespace[name + "_grads"] = fn.local_grads
+        if _array_ready(fn, _example_operands(fused, fn)):
+            namespace[name], namespace[name + "_grads"] = fn.forward, fn.local_grads
+        else:
+            frames = user_frames()  # the warning points at the user's line that compiled
+            warnings.warn_explicit(
+                f"compile: {fn.name}'s rule does not work on arrays as it does on floats, so "
+                "it runs once per sample, slowly; see the README's 'Your own operation' for "
+                "a rule that does (arithmetic, autograd.where and autograd.require, NumPy's "
+                "functions rather than math's)",
+                PerSampleWarning,
+                frames[-1].filename if frames else "<compiled>",
+                (frames[-1].lineno or 0) if frames else 0,
+            )
+            namespace[name], namespace[name + "_grads"] = _per_sample(fn)
     for step in fused.steps:
         namespace[f"S{step.number}"] = step
     return namespace
+
+
+def _example_operands(fused: FusedProgram, fn: type[Function]) -> list[float]:
+    """The operands of the first instruction of ``fn`` at the traced example."""
+    program = fused.program
+    instruction = next(i for i in program.instructions if i.fn is fn)
+    return [program._example[slot] for slot in instruction.operands]
+
+
+def _array_ready(fn: type[Function], operands: list[float]) -> bool:
+    """Whether ``fn``'s rule gives, on arrays, element by element, what it gives on floats:
+    tried on two rows of the traced operands (a Python ``if`` on an array of two raises,
+    as ``math.sin`` of one does). The built-in ops are written so."""
+    if fn.__module__ == _BUILT_IN:
+        return True
+    rows = [np.full((2, 1), x) for x in operands]
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = fn.forward(*operands)
+            array_out = fn.forward(*rows)
+            local = fn.local_grads(*operands, out=out)
+            array_local = fn.local_grads(*rows, out=array_out)
+            if not (isinstance(array_out, np.ndarray) and array_out.shape == (2, 1)):
+                return False
+            if not np.allclose(array_out, out, rtol=1e-12, atol=0.0, equal_nan=True):
+                return False
+            if len(array_local) != len(operands) or len(local) != len(operands):
+                return False
+            for d, expected in zip(array_local, local, strict=True):
+                d = np.broadcast_to(np.asarray(d, dtype=np.float64), (2, 1))
+                if not np.allclose(d, float(expected), rtol=1e-12, atol=0.0, equal_nan=True):
+                    return False
+    except Exception:  # whatever a rule raises on arrays, it is not array-ready
+        return False
+    return True
+
+
+_BUILT_IN = Linear.__module__  # autograd.ops
+
+
+def _per_sample(fn: type[Function]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``fn``'s rule applied to one element at a time: slow, but what eager computes. A
+    domain error keeps the element's position, so that the sample is named."""
+
+    def each(operands: tuple[Any, ...], rule: Callable[..., Any], outputs: int) -> Any:
+        arrays = np.broadcast_arrays(*[np.asarray(a, dtype=np.float64) for a in operands])
+        shape = arrays[0].shape if arrays else ()
+        results = np.empty((outputs, *shape))
+        for position in np.ndindex(*shape):
+            values = [float(a[position]) for a in arrays]
+            try:
+                found = rule(*values)
+            except DOMAIN_ERRORS as error:
+                error.position = position  # type: ignore[attr-defined]
+                raise
+            results[(slice(None), *position)] = found
+        return results
+
+    def forward(*operands: Any) -> Any:
+        return each(operands, lambda *v: (_forward_float(fn, fn.forward(*v)),), 1)[0]
+
+    def local_grads(*operands: Any, out: Any) -> Any:
+        n = len(operands)
+        derivatives = each(
+            (*operands, out),
+            lambda *v: _float_partials(fn, v[:-1], fn.local_grads(*v[:-1], out=v[-1])),
+            n,
+        )
+        return tuple(derivatives)
+
+    return forward, local_grads
+
+
+def _float_partials(fn: type[Function], operands: Sequence[float], local: Any) -> list[float]:
+    """A rule's local derivatives at one element, as floats, or eager's TypeError."""
+    if len(local) != len(operands) or not all(isinstance(d, Real) for d in local):
+        raise TypeError(
+            f"{fn.name}: local_grads must return one real number per operand "
+            f"({len(operands)}), got {local!r}"
+        )
+    return [float(d) for d in local]
 
 
 def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
@@ -123,7 +225,7 @@ def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
     taken = set(_RESERVED)
     names: dict[type[Function], str] = {}
     for step in fused.steps:
-        if step.kind != "map" or step.fn in names:
+        if step.kind not in ("map", "stack") or step.fn in names:
             continue
         name = step.fn.name
         if not name.isidentifier() or keyword.iskeyword(name) or name in taken:
@@ -134,7 +236,7 @@ def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
 
 
 _RESERVED = {
-    "np", "isfinite", "NonFiniteError", "c", "p", "n", "seed", "saved", "out", "gp",
+    "np", "isfinite", "NonFiniteError", "c", "p", "n", "seed", "saved", "out", "gp", "Stacked",
     "linear", "linear_grads", "total", "total_grads", "forward", "backward",
 }  # fmt: skip
 
@@ -320,6 +422,22 @@ class _Writer:
                 args = [b, W, x]
                 call = f"linear({b}, {W}, {x})"
                 layers.append(s)
+            elif step.kind == "stack":
+                *leading, trailing = step.operands
+                args = [
+                    self._operand(gather, f"a{step.number}_{j}") for j, gather in enumerate(leading)
+                ]
+                flat = self._operand(trailing, f"a{step.number}_{len(leading)}")
+                rows = "n, " if trailing.batched else ""
+                shape = f"{rows}{len(step.members)}, {trailing.size // len(step.members)}"
+                expression = f"Stacked({flat}.reshape({shape}))"
+                name = self.reads.get(expression, f"stack{step.number}")
+                if expression not in self.reads:
+                    self._emit(f"{name} = {expression}")
+                    self.reads[expression] = name
+                    self.saved.append(name)
+                args.append(name)
+                call = f"{self.rules[step.fn]}({', '.join(args)})"
             elif step.kind == "sum":
                 (gather,) = step.operands
                 flat = self._operand(gather, f"a{step.number}")
@@ -353,7 +471,7 @@ class _Writer:
                         f"S{step.number}.check_finite({s}, 'linear: the result overflows the "
                         "float range: {value!r}', n)"
                     )
-                elif step.kind == "map":
+                elif step.kind in ("map", "stack"):
                     self._emit(f"S{step.number}.check_result({s}, [{', '.join(args)}], n)")
                 else:
                     self._emit(
@@ -502,6 +620,9 @@ class _Writer:
             if not gather.needs_grad:
                 continue
             part = f"{g} * " + (f"d{k}" if len(args) == 1 else f"d{k}_{j}")
+            if step.kind == "stack" and j == len(step.operands) - 1:  # the stacked operands
+                rows = "n, " if step_batched else ""
+                part = f"({part}).array.reshape({rows}-1)"
             if self.checked or len(gather.pieces) > 1 or gather.block is None:
                 self._emit(f"t{k}_{j} = {part}")
                 part = f"t{k}_{j}"

@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function, Value, _arithmetic_error, _result_error
-from ..ops import Linear, Sum
+from ..ops import Linear, Stacked, Sum
 from .tracing import Instruction, Program
 
 __all__ = ["Block", "FusedProgram", "Gather", "fuse"]
 
 DOMAIN_ERRORS = (ValueError, ZeroDivisionError, OverflowError)
-"""What an op's rule raises for an operand outside its domain (see ``ops._require``)."""
+"""What an op's rule raises for an operand outside its domain (see ``ops.require``)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,8 @@ class Step:
             return f"{count} × linear of {self.operands[2].size} inputs: one matrix product"
         if self.kind == "sum":
             return f"{count} × sum of {self.operands[0].size // count}: one reduction"
+        if self.kind == "stack":
+            return f"{count} × {self.fn.name} of {self.operands[-1].size // count}, side by side"
         return f"{count} × {self.fn.name}"
 
     # What the checked variant of the generated code calls, to name a failure: the op, the
@@ -150,6 +152,8 @@ class Step:
         for d in local:
             if isinstance(d, (LayerWeights, Operands)):
                 continue
+            if isinstance(d, Stacked):  # each instruction's many operands: name the instruction
+                d = d.array.min(axis=-1) * d.array.max(axis=-1)  # NaN or ±inf where one is
             position = _first_non_finite(d)
             if position is None:
                 continue
@@ -181,6 +185,25 @@ class SumStep(Step):
     """k sums of n operands each: their operands gathered into one array (samples, k·n)."""
 
     kind = "sum"
+
+
+class StackStep(Step):
+    """k instructions of max, logsumexp or take, whose many trailing operands (a sample's ten
+    logits, say) are gathered side by side and passed to the rule as one ``ops.Stacked``:
+    a few NumPy calls for the whole step, not a few per operand. Operands: one gather per
+    leading operand (k columns), then one of the trailing ones (k·m, instruction by
+    instruction)."""
+
+    kind = "stack"
+
+    @property
+    def leading(self) -> int:
+        return self.fn.stacked_from  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def stacked(self) -> int:
+        """How many trailing operands each instruction has."""
+        return self.operands[-1].size // len(self.members)
 
 
 class LayerStep(Step):
@@ -331,10 +354,18 @@ def _group(instruction: Instruction, batched: list[bool], depth: list[int]) -> t
             return ("layer", level, is_batched, operands[2::2])
     if instruction.fn is Sum and operands:
         return ("sum", level, is_batched, len(operands))
+    leading = getattr(instruction.fn, "stacked_from", None)
+    if leading is not None and len(operands) - leading >= 2:
+        return ("stack", level, is_batched, instruction.fn, len(operands))
     return ("map", level, is_batched, instruction.fn, len(operands))
 
 
-_STEPS: dict[str, type[Step]] = {"map": Step, "sum": SumStep, "layer": LayerStep}
+_STEPS: dict[str, type[Step]] = {
+    "map": Step,
+    "sum": SumStep,
+    "stack": StackStep,
+    "layer": LayerStep,
+}
 
 
 def _first_non_finite(array: Any) -> tuple[int, ...] | None:
@@ -372,6 +403,11 @@ def _operand_slots(step: Step, program: Program) -> list[list[int]]:
     operands = [program.instructions[i].operands for i in step.members]
     if step.kind == "sum":
         return [[s for ops in operands for s in ops]]
+    if step.kind == "stack":
+        leading = step.fn.stacked_from  # type: ignore[attr-defined]
+        return [[ops[p] for ops in operands] for p in range(leading)] + [
+            [s for ops in operands for s in ops[leading:]]
+        ]
     if step.kind == "layer":
         return [
             [ops[0] for ops in operands],
