@@ -32,6 +32,7 @@ from .modes import (
     is_tracing,
     no_grad,
 )
+from .ops import require, where
 from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
 from .viz import (
     GraphvizNotFoundError,
@@ -67,6 +68,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "gradgradcheck",
+    "guard",
     "hessian",
     "hvp",
     "is_anomaly_enabled",
@@ -83,6 +85,7 @@ __all__ = [
     "mean",
     "no_grad",
     "numerical_grad",
+    "require",
     "save_backward_steps",
     "save_graph",
     "save_html",
@@ -96,9 +99,10 @@ __all__ = [
     "topological_order",
     "trace",
     "vjp",
+    "where",
 ]
 
-_COMPILER = ("ConcretizationError", "Program", "compile", "trace")
+_COMPILER = ("ConcretizationError", "Program", "compile", "guard", "trace")
 
 
 def __getattr__(name: str) -> object:

@@ -28,7 +28,7 @@ from .engine import (
     _undefined_error,
 )
 from .graph import topological_order
-from .modes import enable_grad
+from .modes import enable_grad, is_tracing
 from .ops import Linear, LogSumExp, Max, ShiftedExp, ShiftedLogSumExp, Sum, Take
 
 
@@ -136,9 +136,14 @@ def grad(
 
     An input the outputs do not depend on raises ValueError, unless ``allow_unused=True``:
     then its gradient is 0.0 (``Value(0.0)`` with ``create_graph``).
+
+    Inside a function being traced (``autograd.compile``), the gradients are always Values,
+    recorded like any other op, so that the program computes them at every sample.
     """
     seeds = _seeds(outputs, grad_outputs, "grad")
     targets = _nodes(inputs, "grad", "inputs")
+    if is_tracing():  # inside a function being compiled: the derivative is part of it
+        create_graph = True
     if create_graph:
         with enable_grad():
             grads = _backpropagate(seeds, on_values=True)

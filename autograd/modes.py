@@ -51,6 +51,8 @@ _origins: ContextVar[weakref.WeakKeyDictionary[Any, list[traceback.FrameSummary]
     ContextVar("autograd_origins", default=None)
 )
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB_DIR = os.path.dirname(os.path.abspath(os.__file__)) + os.sep  # copy, pickle, functools…
+_SITE_PACKAGES = ("site-packages", "dist-packages")
 
 
 def is_grad_enabled() -> bool:
@@ -133,11 +135,19 @@ def tracing(recorder: Any) -> Iterator[None]:
 
 
 def user_frames() -> list[traceback.FrameSummary]:
-    """The current call stack without the frames inside the autograd package: the user's code
-    that led here, innermost last."""
-    return [
-        frame for frame in traceback.extract_stack() if not frame.filename.startswith(_PACKAGE_DIR)
-    ]
+    """The current call stack without the frames inside the autograd package or Python's own
+    library: the user's code that led here, innermost last."""
+    return [frame for frame in traceback.extract_stack() if _is_users(frame.filename)]
+
+
+def _is_users(filename: str) -> bool:
+    """Whether a frame's file is the user's: neither this package nor Python's own library
+    (whose ``copy.copy``, say, only passed the call on)."""
+    if filename.startswith(_PACKAGE_DIR):
+        return False
+    if filename.startswith(_STDLIB_DIR):
+        return any(part in filename for part in _SITE_PACKAGES)
+    return True
 
 
 def remember_origin(node: object) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import autograd
 from autograd import Value, checks, files
 
 FORMAT = "valuegrad-module"
@@ -22,10 +23,40 @@ class Module:
     ``layers.0.neurons.3.w1``, which drawings use to group nodes into clusters.
     """
 
-    training: bool = True
+    _changes = 0  # how many times any module's structure has changed: see __setattr__
 
     def __call__(self, *args: Any) -> Any:
+        if autograd.is_tracing():  # a compiled function traces again if a module changes
+            autograd.guard(
+                _STRUCTURE, _structure, "the parameters and sub-modules of the nn modules"
+            )
         return self.forward(*args)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Set an attribute; a change of structure (a parameter or a sub-module, or a list of
+        them, added or replaced) is counted, so that compiled functions notice it. A list is
+        kept as a ``ModuleList``, which counts the changes made to it in place."""
+        if name != "training":
+            if type(value) is list:
+                value = ModuleList(value)
+            Module._changes += 1
+        object.__setattr__(self, name, value)
+
+    @property
+    def training(self) -> bool:
+        """True in training mode (the default), False in evaluation mode. Read inside a
+        function being compiled, it is an assumption of the trace, checked at every call."""
+        if autograd.is_tracing():
+            autograd.guard(
+                (_TRAINING, id(self)),
+                lambda: self.__dict__.get("_training", True),
+                f"{type(self).__name__}'s training mode",
+            )
+        return self.__dict__.get("_training", True)
+
+    @training.setter
+    def training(self, mode: bool) -> None:
+        self.__dict__["_training"] = bool(mode)
 
     def forward(self, *args: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
@@ -162,6 +193,70 @@ class Module:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self.parameters())} parameters)"
+
+
+_STRUCTURE = "nn.Module structure"
+_TRAINING = "nn.Module training"
+
+
+def _structure() -> int:
+    return Module._changes
+
+
+class ModuleList(list):  # type: ignore[type-arg]
+    """A module's list of parameters or sub-modules (a neuron's weights, an MLP's layers):
+    a list that counts the changes made to it in place, as ``Module.__setattr__`` does."""
+
+    def _changed(self) -> None:
+        Module._changes += 1
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._changed()
+        super().__setitem__(index, value)
+
+    def __delitem__(self, index: Any) -> None:
+        self._changed()
+        super().__delitem__(index)
+
+    def __iadd__(self, values: Any) -> ModuleList:  # type: ignore[override]
+        self._changed()
+        return super().__iadd__(values)  # type: ignore[return-value]
+
+    def __imul__(self, n: Any) -> ModuleList:  # type: ignore[override]
+        self._changed()
+        return super().__imul__(n)  # type: ignore[return-value]
+
+    def append(self, value: Any) -> None:
+        self._changed()
+        super().append(value)
+
+    def extend(self, values: Any) -> None:
+        self._changed()
+        super().extend(values)
+
+    def insert(self, index: Any, value: Any) -> None:
+        self._changed()
+        super().insert(index, value)
+
+    def pop(self, index: Any = -1) -> Any:
+        self._changed()
+        return super().pop(index)
+
+    def remove(self, value: Any) -> None:
+        self._changed()
+        super().remove(value)
+
+    def clear(self) -> None:
+        self._changed()
+        super().clear()
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        self._changed()
+        super().sort(*args, **kwargs)
+
+    def reverse(self) -> None:
+        self._changed()
+        super().reverse()
 
 
 def _named(member: Any, name: str) -> Iterator[tuple[str, Value]]:

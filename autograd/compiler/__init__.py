@@ -24,13 +24,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .tracing import ConcretizationError, Program, trace
+from .tracing import ConcretizationError, Guard, Program, guard, trace
 
 if TYPE_CHECKING:
     from ..engine import Value
     from .batched import CompiledFunction
 
-__all__ = ["CompiledFunction", "ConcretizationError", "Program", "compile", "trace"]
+__all__ = [
+    "CompiledFunction",
+    "ConcretizationError",
+    "Guard",
+    "Program",
+    "compile",
+    "guard",
+    "trace",
+]
 
 
 def compile(

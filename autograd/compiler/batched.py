@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import real
 from ..engine import Value, _arithmetic_error, _record
 from ..modes import is_tracing
 from .codegen import Generated, NonFiniteError, generate
 from .fusion import DOMAIN_ERRORS, FusedProgram, fuse
-from .tracing import ConcretizationError, Program, trace
+from .tracing import ConcretizationError, Guard, Program, trace
 
 _data = attrgetter("data")
 
@@ -52,6 +53,7 @@ class CompiledFunction:
         self.name = getattr(fn, "__name__", type(fn).__name__)
         self._order = None if parameters is None else list(parameters)
         self._generated: Generated | None = None
+        self._earlier: list[Generated] = []  # traces whose assumptions may hold again
 
     @property
     def program(self) -> Program:
@@ -76,8 +78,15 @@ class CompiledFunction:
         return self.fused.parameters
 
     def trace(self, *batch: Any) -> Program:
-        """Trace now, at the first sample of ``batch``, unless traced already; the program."""
+        """Trace now, at the first sample of ``batch``, unless traced already and every
+        assumption of that trace still holds; the program."""
         return self._prepare(batch, copy=False)[0].fused.program
+
+    def is_current(self) -> bool:
+        """Whether it is traced and every assumption of the trace still holds (see
+        ``Program.guards``): the training mode of the modules it calls, their structure,
+        the function's variables."""
+        return self._generated is not None and _hold(self._generated.fused.program.guards)
 
     def _traced(self) -> Generated:
         if self._generated is None:
@@ -188,9 +197,8 @@ class CompiledFunction:
                 )
         if samples == 0:
             raise ValueError(f"compiled({self.name}) needs at least one sample")
-        if self._generated is None:
-            example = [a[0].tolist() if a.ndim == 2 else float(a[0]) for a in arrays]
-            self._generated = generate(fuse(trace(self.fn, *example), self._order))
+        if not self.is_current():
+            self._generated = self._retrace(arrays)
         arguments = self._generated.fused.program.arguments
         if len(arrays) != len(arguments):
             raise TypeError(
@@ -209,32 +217,116 @@ class CompiledFunction:
         return self._generated, inputs, samples
 
     def _array(self, i: int, arg: Any, copy: bool) -> Any:
-        """One argument's batch as a float64 array: a number or a row of numbers per sample."""
-        try:
-            array = (np.array if copy else np.asarray)(arg, dtype=np.float64)
-        except (TypeError, ValueError) as error:
-            raise TypeError(
-                f"compiled({self.name}): {self._name(i)} must hold numbers, one entry per "
-                f"sample ({error})"
-            ) from None
+        """One argument's batch as a float64 array: a number or a row of numbers per sample.
+        Numbers of any real type are taken (bools, ints, NumPy's, Fractions); anything else
+        is a TypeError naming it: strings are not parsed, and Values are refused, since a
+        batch is data, whose gradient a compiled call does not compute."""
+        if type(arg) is np.ndarray and arg.dtype == np.float64:
+            array = arg.copy() if copy else arg
+        else:
+            try:
+                array = np.array(arg)
+            except (TypeError, ValueError) as error:
+                raise TypeError(
+                    f"compiled({self.name}): {self._name(i)} must hold numbers, one entry per "
+                    f"sample ({error})"
+                ) from None
+            if array.dtype.kind in "fiub":
+                array = array.astype(np.float64)
+            elif array.dtype.kind == "O":
+                array = self._numbers(i, array)
+            else:
+                raise TypeError(
+                    f"compiled({self.name}): {self._name(i)} must hold real numbers, got an "
+                    f"array of {array.dtype} (for example {array.ravel()[:1].tolist()})"
+                )
         if array.ndim not in (1, 2):
             raise ValueError(
                 f"compiled({self.name}): {self._name(i)} must have a leading sample axis, and "
                 f"each sample be a number or a sequence of numbers; got shape {array.shape}"
             )
-        finite = np.isfinite(array)
-        if not finite.all():
-            sample = int(np.argmax(~finite.reshape(len(array), -1).all(axis=1)))
-            raise ValueError(
-                f"compiled({self.name}): {self._name(i)} holds a NaN or an infinity at sample "
-                f"{sample}"
-            )
+        if not isfinite(array.sum()):  # one reduction; look closer only if it is not finite
+            finite = np.isfinite(array)
+            if not finite.all():
+                sample = int(np.argmax(~finite.reshape(len(array), -1).all(axis=1)))
+                raise ValueError(
+                    f"compiled({self.name}): {self._name(i)} holds a NaN or an infinity at "
+                    f"sample {sample}"
+                )
         return array
+
+    def _numbers(self, i: int, array: Any) -> Any:
+        """An array of Python objects as floats, each checked as eager checks an operand."""
+        floats = np.empty(array.shape, dtype=np.float64)
+        for position, item in np.ndenumerate(array):
+            sample = position[0] if position else 0
+            if isinstance(item, Value):
+                raise TypeError(
+                    f"compiled({self.name}): {self._name(i)} holds a Value at sample {sample}: "
+                    "a batch is data, given as numbers, and a compiled call computes no "
+                    "gradient for it (its .grad would stay 0); pass the numbers (v.data), or "
+                    f"call {self.name} without compiling to differentiate with respect to them"
+                )
+            floats[position] = real(item, f"compiled({self.name})", f"{self._name(i)}[{sample}]")
+        return floats
+
+    def _retrace(self, arrays: list[Any]) -> Generated:
+        """A trace whose assumptions hold: an earlier one, or a new one at the first sample.
+        (A model in training mode and in eval mode, say, each have one.)"""
+        if self._generated is not None and self._generated not in self._earlier:
+            self._earlier = [self._generated, *self._earlier][:_KEPT]
+        for generated in self._earlier:
+            if _hold(generated.fused.program.guards):
+                self._earlier.remove(generated)
+                return generated
+        example = [a[0].tolist() if a.ndim == 2 else float(a[0]) for a in arrays]
+        program = trace(self.fn, *example)
+        program.guards += _variable_guards(self.fn)
+        return generate(fuse(program, self._order))
 
     def _name(self, i: int) -> str:
         if self._generated is not None and i < len(self.program.arguments):
             return f"argument {self.program.arguments[i].name!r}"
         return f"argument {i}"
+
+
+_KEPT = 4  # traces kept for when their assumptions hold again
+
+
+def _hold(guards: list[Guard]) -> bool:
+    """Whether every assumption still holds (read on every call: a few comparisons)."""
+    return all(guard.holds() for guard in guards)
+
+
+def _variable_guards(fn: Callable[..., Any]) -> list[Guard]:
+    """What a traced function reads by name, which the trace baked in: the variables it
+    closes over and the globals it names. Each must still name the same object for the
+    program to hold (a parameter rebound to a new Value, a rate rebound to a new number)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:  # a callable object (a Module: it guards its own structure)
+        return []
+    name = getattr(fn, "__name__", "the function")
+    guards = []
+    for variable, cell in zip(code.co_freevars, fn.__closure__ or (), strict=True):  # type: ignore[attr-defined]
+        try:
+            value = cell.cell_contents
+        except ValueError:  # not assigned yet
+            continue
+        guards.append(
+            Guard(lambda cell=cell: cell.cell_contents, value, f"{name}'s {variable}", True)
+        )
+    names = fn.__globals__  # type: ignore[attr-defined]
+    for variable in code.co_names:
+        if variable in names:
+            guards.append(
+                Guard(
+                    lambda variable=variable: names.get(variable),
+                    names[variable],
+                    f"the global {variable}",
+                    True,
+                )
+            )
+    return guards
 
 
 def _forward(generated: Generated, samples: int, inputs: list[Any], parameters: Any) -> Any:

@@ -38,7 +38,15 @@ from ..functional import _argument_names
 from ..graph import topological_order
 from ..modes import Mode, remember_origin, tracer, tracing, user_frames
 
-__all__ = ["ConcretizationError", "Instruction", "Program", "TracedValue", "trace"]
+__all__ = [
+    "ConcretizationError",
+    "Guard",
+    "Instruction",
+    "Program",
+    "TracedValue",
+    "guard",
+    "trace",
+]
 
 _DATA = Value.__dict__["data"]  # the slot that Value.data reads and writes
 
@@ -100,6 +108,30 @@ class TracedValue(Value):
     def detach(self) -> Value:
         raise _refusal("detaches", "pass the value as an argument instead")
 
+    def __format__(self, spec: str) -> str:
+        if spec:
+            raise _refusal("formats", "format the results after the call instead")
+        return repr(self)
+
+    def __repr__(self) -> str:  # no number: the value is the traced example's, not a sample's
+        made = f"op={self.op!r}" if self._fn is not None else "leaf"
+        return f"TracedValue({made}{f', label={self.label!r}' if self.label else ''})"
+
+    def __copy__(self) -> Value:
+        raise _refusal("copies", "use the Value itself: ops never change their operands")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        raise _refusal("copies", "use the Value itself: ops never change their operands")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise _refusal("pickles", "save the results after the call instead")
+
+    def backward(self, grad: float = 1.0) -> None:
+        raise _refusal(
+            "calls backward() on",
+            "autograd.grad(output, inputs) is traced: its gradients are part of the program",
+        )
+
 
 NODE_TYPES.add(TracedValue)
 
@@ -133,11 +165,12 @@ def _where_in_user_code() -> str:
 
 class _Tracer:
     """Records a function while it runs: makes each op's node a TracedValue, and notes the
-    leaves made inside it (its constants)."""
+    leaves made inside it (its constants) and what it assumed (its guards)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.constants: set[Value] = set()
+        self.guards: dict[Any, Guard] = {}
 
     def record(self, fn: Any, data: float, parents: tuple[Value, ...], now: Mode) -> Value:
         if not now.record:
@@ -154,6 +187,30 @@ class _Tracer:
 
     def constant(self, leaf: Value) -> None:
         self.constants.add(leaf)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Something a trace assumed: ``read()`` gave ``value`` when it was recorded. A compiled
+    function reads it again before every call, and traces again where it changed."""
+
+    read: Callable[[], object]
+    value: object
+    what: str
+    identity: bool = False  # compare with ``is`` (a variable still names the same object)
+
+    def holds(self) -> bool:
+        now = self.read()
+        return now is self.value if self.identity else bool(now == self.value)
+
+
+def guard(key: object, read: Callable[[], object], what: str) -> None:
+    """While a function is traced, note that what it does depends on ``read()`` (a model's
+    training mode, say), so that a compiled function traces it again when that changes;
+    ``key`` names the assumption, so that it is noted once. Does nothing otherwise."""
+    recorder = tracer.get()
+    if recorder is not None and key not in recorder.guards:
+        recorder.guards[key] = Guard(read, read(), what)
 
 
 def _traced(data: float, label: str = "") -> TracedValue:
@@ -208,6 +265,7 @@ class Program:
         single: bool,
         labels: list[str],
         example: list[float],
+        guards: list[Guard] | None = None,
     ) -> None:
         self.name = name
         self.arguments = arguments
@@ -218,6 +276,9 @@ class Program:
         self.single = single
         self._labels = labels
         self._example = example
+        self.guards = guards or []
+        """What the trace assumed (see ``Guard``): a compiled function traces again where
+        one no longer holds."""
 
     @property
     def n_inputs(self) -> int:
@@ -342,6 +403,13 @@ def trace(fn: Callable[..., Any], *example_args: float | Sequence[float]) -> Pro
     if not callable(fn):
         raise TypeError(f"trace: expected a function, got {type(fn).__name__}")
     name = getattr(fn, "__name__", type(fn).__name__)
+    outer = tracer.get()
+    if outer is not None:
+        raise ConcretizationError(
+            f"trace: {outer.name} traces {name} while it is itself being traced"
+            f"{_where_in_user_code()}; the inner program would read the outer one's values "
+            f"once, at the example: call {name} itself there"
+        )
     arguments, inputs, given = _inputs(fn, name, example_args)
     recorder = _Tracer(name)
     with tracing(recorder):
@@ -352,7 +420,9 @@ def trace(fn: Callable[..., Any], *example_args: float | Sequence[float]) -> Pro
         outputs, single = list(out), False
     else:
         raise TypeError(f"trace: {name} must return a Value or a list of Values, got {out!r}")
-    return _program(name, arguments, inputs, outputs, single, recorder.constants)
+    program = _program(name, arguments, inputs, outputs, single, recorder.constants)
+    program.guards = list(recorder.guards.values())
+    return program
 
 
 def _inputs(
@@ -393,6 +463,12 @@ def _program(
     slot = {node: i for i, node in enumerate([*inputs, *parameters, *constants])}
     instructions = []
     for node in order:
+        if node._fn is not None and not isinstance(node._fn, type):
+            raise TypeError(
+                f"trace: {name} uses {node.op}, the result of a compiled function, which only "
+                "the eager engine can differentiate: compile one function that computes both, "
+                "or call the inner one without compiling it"
+            )
         if node.parents:
             slot[node] = len(slot)
             operands = tuple(map(slot.__getitem__, node.parents))

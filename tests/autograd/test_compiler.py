@@ -301,7 +301,7 @@ def test_arguments_must_match_the_traced_structure() -> None:
         step([[1.0, 2.0]], [1.0, 2.0])
     with pytest.raises(ValueError, match="argument 'y' holds a NaN or an infinity at sample 1"):
         step([[1.0, 2.0], [3.0, 4.0]], [1.0, math.nan])
-    with pytest.raises(TypeError, match="must hold numbers"):
+    with pytest.raises(TypeError, match="must hold real numbers"):
         step([["a", "b"]], [1.0])
     with pytest.raises(ValueError, match="needs at least one sample"):
         step(np.zeros((0, 2)), np.zeros(0))
