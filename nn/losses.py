@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from numbers import Real
+from typing import Any
 
 import autograd
-from autograd import Value, checks
+from autograd import Function, Value, checks
 
 Prediction = Value | float | Sequence[Value]
 
 # Targets are numbers, checked here, or Values: inputs of a compiled function, whose values
-# are not known until it runs (so they are not checked, and not branched on).
+# are not known until it runs; a loss's own check of them is then an op (``HingeLabel``,
+# ``Probability``), which the compiled function runs on the whole batch.
 
 
 def _scalar(p: Prediction) -> Value | float:
@@ -49,23 +51,63 @@ def mae(predictions: Sequence[Prediction], targets: Sequence[float]) -> Value:
     return autograd.mean([abs(p - t) for p, t in _pairs(predictions, targets, "mae")])
 
 
+class HingeLabel(Function):
+    """A hinge loss's label, -1 or +1, checked and passed on: numbers are checked here, and
+    a label that is a compiled function's input is checked by the same rule for the whole
+    batch, sample by sample.    d/dy = 1"""
+
+    name = "hinge_label"
+
+    @staticmethod
+    def forward(y: Any) -> Any:
+        autograd.require(
+            (y == 1.0) | (y == -1.0), ValueError, "hinge: labels must be -1 or +1, got {!r}", y
+        )
+        return y
+
+    @staticmethod
+    def local_grads(y: Any, out: Any) -> tuple[Any, ...]:
+        return (1.0,)
+
+
+class Probability(Function):
+    """A target of the binary cross-entropy, checked to lie in [0, 1] and passed on (see
+    ``HingeLabel``).    d/dt = 1"""
+
+    name = "probability"
+
+    @staticmethod
+    def forward(t: Any) -> Any:
+        autograd.require(
+            (t >= 0.0) & (t <= 1.0),
+            ValueError,
+            "binary_cross_entropy: a target must be in [0, 1], got {!r}",
+            t,
+        )
+        return t
+
+    @staticmethod
+    def local_grads(t: Any, out: Any) -> tuple[Any, ...]:
+        return (1.0,)
+
+
+def _checked(check: type[Function], target: Value | float) -> Value | float:
+    """A target through its check: the op itself for a Value (recorded, so that a compiled
+    function checks every sample), its rule alone for a number."""
+    return check.apply(target) if isinstance(target, Value) else check.forward(target)
+
+
 def hinge(scores: Sequence[Prediction], labels: Sequence[float]) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y·s), for labels y of -1 or +1."""
     pairs = _pairs(scores, labels, "hinge")
-    for _, y in pairs:
-        if not isinstance(y, Value) and y not in (-1, 1):
-            raise ValueError(f"hinge: labels must be -1 or +1, got {y!r}")
-    return autograd.mean([(1 + -y * s).relu() for s, y in pairs])
+    return autograd.mean([(1 + -_checked(HingeLabel, y) * s).relu() for s, y in pairs])
 
 
 def binary_cross_entropy(logits: Sequence[Prediction], targets: Sequence[float]) -> Value:
     """Cross-entropy of sigmoid(z) against targets in [0, 1], from the logits z:
     softplus(z) - t·z, which equals -t·log σ(z) - (1 - t)·log(1 - σ(z)) and never overflows."""
     pairs = _pairs(logits, targets, "binary_cross_entropy")
-    for _, t in pairs:
-        if not isinstance(t, Value):
-            checks.real(t, "binary_cross_entropy", "a target", low=0.0, high=1.0)
-    return autograd.mean([_softplus(z) - t * z for z, t in pairs])
+    return autograd.mean([_softplus(z) - _checked(Probability, t) * z for z, t in pairs])
 
 
 def _softplus(z: Value | float) -> Value:

@@ -99,3 +99,29 @@ def test_a_model_with_dropout_cannot_be_fitted_compiled() -> None:
             progress=False,
             compile=True,
         )
+
+
+@pytest.mark.parametrize(
+    ("loss", "targets", "message"),
+    [
+        (
+            nn.hinge,
+            lambda y: [(t + 1) // 2 for t in y],
+            r"hinge: labels must be -1 or \+1, got 0.0",
+        ),
+        (
+            nn.binary_cross_entropy,
+            lambda y: [5.0] * len(y),
+            r"a target must be in \[0, 1\], got 5.0",
+        ),
+        (nn.binary_cross_entropy, lambda y: [0.5] * (len(y) - 1) + [5.0], "got 5.0 .sample"),
+    ],
+)
+def test_compiled_training_checks_every_target_as_eager_does(loss, targets, message: str) -> None:
+    X, labels = nn.datasets.moons(20, noise=0.1, seed=1)
+    y = targets([2 * label - 1 for label in labels])
+    for compile in (False, True):
+        model = nn.MLP(2, [4, 1], seed=0)
+        with pytest.raises(ValueError, match=message if compile else message.split(" .sample")[0]):
+            nn.fit(model, (X, y), loss, nn.SGD(model.parameters(), lr=0.1), 1, progress=False,
+                   compile=compile)  # fmt: skip
