@@ -145,16 +145,20 @@ class _Trainer:
             params = self.parameters
             self.theta = np.fromiter(map(_data, params), np.float64, len(params))
 
-    def write(self) -> None:
-        """Every parameter's ``.data`` from the array, and ``.grad`` from the last gradient:
-        in bulk, never through backward()."""
+    def write(self, grads: bool = True) -> None:
+        """Every parameter's ``.data`` from the array, and (if ``grads``) its ``.grad`` from
+        the last step's gradient: in bulk, never through backward()."""
         if self.theta is None:
             return
-        for p, value in zip(self.parameters, self.theta.tolist(), strict=True):
+        if not grads or self.gradient is None:
+            for p, value in zip(self.parameters, self.theta.tolist(), strict=True):
+                p.data = value
+            return
+        for p, value, g in zip(
+            self.parameters, self.theta.tolist(), self.gradient.tolist(), strict=True
+        ):
             p.data = value
-        if self.gradient is not None:
-            for p, g in zip(self.parameters, self.gradient.tolist(), strict=True):
-                p.grad = g
+            p.grad = g
 
     def step(self, X: Any, y: Any, targets: Sequence[Any]) -> tuple[float, Any]:
         """One step on a batch (arrays; ``targets``: the same targets as the caller gave

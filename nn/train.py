@@ -107,8 +107,19 @@ def fit(
             raise ValueError("fit: early_stopping needs val_data to watch")
     run = _Compiled if compile else _Eager
     with run(model, loss, optimizer, penalty) as runner:
-        return _epochs(runner, model, X, y, epochs, batch_size, val_data, early_stopping,
-                       progress, metric, seed)  # fmt: skip
+        return _epochs(
+            runner,
+            model,
+            X,
+            y,
+            epochs,
+            batch_size,
+            val_data,
+            early_stopping,
+            progress,
+            metric,
+            seed,
+        )
 
 
 def _epochs(
@@ -251,7 +262,7 @@ class _Compiled:
         return value, outputs, targets
 
     def end_epoch(self) -> None:
-        self.trainer.write()
+        self.trainer.write(grads=False)  # the gradients too, once, when the run ends
 
     def snapshot(self) -> Any:
         return self.trainer.theta.copy()

@@ -123,5 +123,12 @@ def test_compiled_training_checks_every_target_as_eager_does(loss, targets, mess
     for compile in (False, True):
         model = nn.MLP(2, [4, 1], seed=0)
         with pytest.raises(ValueError, match=message if compile else message.split(" .sample")[0]):
-            nn.fit(model, (X, y), loss, nn.SGD(model.parameters(), lr=0.1), 1, progress=False,
-                   compile=compile)  # fmt: skip
+            nn.fit(
+                model,
+                (X, y),
+                loss,
+                nn.SGD(model.parameters(), lr=0.1),
+                1,
+                progress=False,
+                compile=compile,
+            )
