@@ -2,8 +2,9 @@
 produces (so it reads well on a code host), shows its training loop and ends with exercises.
 
 A training loop written out in a notebook must give the numbers of its reference case in
-``nn.cases`` (or of ``nn.fit``): after the notebook has run, ``LOOP_CHECKS`` runs in the same
-kernel and compares them, so the two cannot drift apart.
+``nn.cases`` (or of ``nn.fit``): after the notebook has run, its file in ``checks/`` (named
+after the notebook) runs in the same kernel and compares them, so the two cannot drift apart.
+One file per notebook, so that notebooks can be edited side by side.
 """
 
 from __future__ import annotations
@@ -34,93 +35,9 @@ TRAINING_CASES = (
 )
 """The cases whose training a notebook must write out rather than call."""
 
-LOOP_CHECKS = {
-    "01_backprop_by_hand": """
-from nn import cases
-case = cases.drive_z_to_60()
-assert paths["fixed slope"] == (case.fixed_slope, case.fixed_slope_z)
-assert paths["Newton"] == (case.newton, case.newton_z)
-""",
-    "02_perceptron": """
-from nn import cases
-case = cases.perceptron(steps=1000)
-assert losses + [loss_trained] == case.losses
-""",
-    "03_gradient_descent": """
-from nn import cases
-assert path == cases.parabola_descent(x0=0.2, lr=0.1, steps=60)
-for lr in (0.01, 0.1, 0.5, 1.0, 1.05):
-    assert descend(0.2, lr=lr, steps=30) == cases.parabola_descent(x0=0.2, lr=lr, steps=30)
-""",
-    "04_curve_fitting": """
-import math
-from nn import cases
-case = cases.relu_pieces_fit()
-assert relu_net.state_dict() == case.model.state_dict() and relu_error == case.error
-assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(relu_losses, case.history.loss))
-case = cases.sine_fit()
-assert sine_net.state_dict() == case.model.state_dict() and sine_error == case.error
-""",
-    "05_logic_gates": """
-from nn import cases
-for name, model in gates.items():
-    assert model.state_dict() == cases.logic_gate(name).model.state_dict(), name
-""",
-    "06_classification": """
-from nn import cases
-case = cases.two_moons(steps=100)
-assert losses == case.losses and accuracies == case.accuracies
-assert model.state_dict() == case.model.state_dict()
-case = cases.handwritten_digits()
-assert epoch_losses == case.history.loss
-assert test_accuracy == case.test_accuracy and confusion == case.confusion
-""",
-    "07_activations_losses_regularization": """
-from nn import fit
-for name in ("L2 (1e-3)", "dropout 0.2", "early stopping"):
-    options = dict(runs[name])
-    dropout = options.pop("dropout", 0.0)
-    check = MLP(1, [16, 16, 1], activation="tanh", init="xavier", seed=1, dropout=dropout)
-    if "patience" in options:
-        options["early_stopping"] = options.pop("patience")
-    history = fit(
-        check, (train_x, train_y), mse, Adam(check.parameters(), lr=0.01), 300,
-        val_data=(val_x, val_y), metric=None, progress=False, seed=0, **options,
-    )
-    assert history.val_loss == curves[name][1], name
-    assert check.state_dict() == models[name].state_dict(), name
-""",
-    "10_compiling": """
-from nn import cases
-assert eager_losses == cases.two_moons(steps=8).losses
-assert compiled_losses == cases.two_moons(steps=8, compile=True).losses
-assert eager.loss == cases.handwritten_digits(epochs=2).history.loss
-""",
-    "12_to_pytorch": """
-from nn import cases
-assert losses == cases.two_moons(steps=100, compile=True).losses
-""",
-    "13_descent_and_optimizers": """
-import math
-from nn import fit
-for name, size in variants.items():
-    check = MLP(1, [16, 1], activation="tanh", init="xavier", seed=0)
-    fit(
-        check, (X, y), mse, SGD(check.parameters(), lr=0.1), 40, batch_size=size, seed=0,
-        metric=None, progress=False,
-    )
-    assert check.state_dict() == runs[name].model.state_dict(), name
-    for a, b in zip(compiled_runs[name].losses, runs[name].losses, strict=True):
-        assert math.isclose(a, b, rel_tol=1e-9), name
-""",
-    "14_features_and_initialisation": """
-from nn import fit
-check = Neuron(2, "linear", seed=0)
-optimizer = SGD(check.parameters(), lr=0.3)
-fit(check, (standardised, y), mse, optimizer, 300, metric=None, progress=False)
-assert check.state_dict() == standard_neuron.state_dict()
-""",
-}
+CHECKS = Path(__file__).resolve().parent / "checks"
+LOOP_CHECKS = {path.stem: path for path in sorted(CHECKS.glob("*.py"))}
+"""One file per notebook that trains, named after it, run in its kernel after its last cell."""
 
 
 def _source(path: Path) -> str:
@@ -134,21 +51,22 @@ def _tags(cell: nbformat.NotebookNode) -> set[str]:
 
 def test_the_notebooks_of_the_tour_are_there_in_order() -> None:
     assert [path.stem for path in NOTEBOOKS] == [
-        "00_micrograd_in_40_lines",
-        "01_backprop_by_hand",
+        "00_backprop_by_hand",
+        "01_micrograd_in_40_lines",
         "02_perceptron",
         "03_gradient_descent",
-        "04_curve_fitting",
-        "05_logic_gates",
-        "06_classification",
-        "07_activations_losses_regularization",
-        "08_testing_gradients",
-        "09_higher_order",
-        "10_compiling",
-        "11_forward_and_reverse",
-        "12_to_pytorch",
-        "13_descent_and_optimizers",
-        "14_features_and_initialisation",
+        "04_activations_and_losses",
+        "05_descent_and_optimizers",
+        "06_features_and_initialisation",
+        "07_curve_fitting",
+        "08_regularization",
+        "09_logic_gates",
+        "10_classification",
+        "12_testing_gradients",
+        "13_higher_order",
+        "14_compiling",
+        "15_forward_and_reverse",
+        "16_to_pytorch",
     ]
 
 
@@ -198,7 +116,7 @@ def test_notebook_writes_its_training_loop_out_and_the_loop_is_checked(path: Pat
     called = [name for name in TRAINING_CASES if re.search(rf"\bcases\.{name}\(", source)]
     assert not called, f"{path.name} hides its training in nn.cases: {called}"
     if re.search(r"\.step\(\)", source):  # an optimizer steps: the notebook trains
-        assert path.stem in LOOP_CHECKS, f"{path.name} trains: add its check to LOOP_CHECKS"
+        assert path.stem in LOOP_CHECKS, f"{path.name} trains: add checks/{path.stem}.py"
         assert "zero_grad()" in source
         assert "backward()" in source
 
@@ -222,7 +140,7 @@ def test_notebook_runs_top_to_bottom_in_under_a_minute(path: Path) -> None:
             client.execute_cell(cell, index)  # raises CellExecutionError on an unexpected error
         elapsed = time.perf_counter() - start
         if path.stem in LOOP_CHECKS:  # in the same kernel, on the notebook's own variables
-            check = nbformat.v4.new_code_cell(LOOP_CHECKS[path.stem])
+            check = nbformat.v4.new_code_cell(LOOP_CHECKS[path.stem].read_text(encoding="utf-8"))
             book.cells.append(check)
             client.execute_cell(check, len(book.cells) - 1)
     assert elapsed < 60, f"{path.name} took {elapsed:.0f} s"
