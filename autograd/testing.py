@@ -9,13 +9,15 @@
 
 A failure raises ``GradcheckError``, an ``AssertionError`` whose message is a table with one
 row per gradient: what the engine computed, what it was compared with, the errors and a
-verdict, so pytest shows exactly which gradient is wrong and by how much.
+verdict, so pytest shows exactly which gradient is wrong and by how much. ``assert_close``
+checks plain numbers the same way (PyTorch's ``torch.testing.assert_close``), for results
+that are not gradients: a loss after training, a weight after a step.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ._errors import ShownAsMessage
@@ -25,11 +27,23 @@ from .functional import _argument_names, _evaluate, grad, hessian
 from .graph import topological_order
 from .modes import no_grad
 
-__all__ = ["GradcheckError", "assert_grads", "gradcheck", "gradgradcheck", "numerical_grad"]
+__all__ = [
+    "GradcheckError",
+    "NotCloseError",
+    "assert_close",
+    "assert_grads",
+    "gradcheck",
+    "gradgradcheck",
+    "numerical_grad",
+]
 
 
 class GradcheckError(ShownAsMessage, AssertionError):
     """A gradient disagrees with its reference; the message is a table of every gradient."""
+
+
+class NotCloseError(ShownAsMessage, AssertionError):
+    """A number is not close to the one expected; the message names both and by how much."""
 
 
 def numerical_grad(
@@ -65,8 +79,10 @@ def gradcheck(
     """Check backward's gradients of ``f(*values)`` at ``inputs`` against central differences.
 
     A gradient passes when |analytic - numeric| <= atol + rtol·|numeric| (PyTorch's rule).
-    Returns True, or raises GradcheckError with a table of every input. At a kink (relu at
-    0, say) the engine's convention and the two-sided difference disagree: the row says so.
+    Returns True, or raises GradcheckError with a table of every input; a failing row's
+    verdict reads its relative error |analytic - numeric| / |numeric|: WRONG above 1e-2,
+    SUSPICIOUS above 1e-4, OFF below that. At a kink (relu at 0, say) the engine's convention
+    and the two-sided difference disagree: the row says KINK.
     """
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
@@ -145,8 +161,9 @@ def assert_grads(
     builds one) with respect to the nodes named in ``expected``, by label or as Values.
 
     A gradient passes when |engine - expected| <= max(rel·|expected|, abs), as in
-    ``pytest.approx``. Every mismatch is listed at once, with a missing or repeated label.
-    Nothing is written to any ``.grad``.
+    ``pytest.approx``; the table's rel error is |engine - expected| / |expected|. Every
+    mismatch is listed at once, with a missing or repeated label. Nothing is written to any
+    ``.grad``.
     """
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("assert_grads", rel=rel, abs=abs)
@@ -183,9 +200,94 @@ def assert_grads(
     _raise_if_failed(
         rows,
         f"assert_grads: gradients of {root.op or 'leaf'} ({root.data:.6g}) against the expected",
-        f"pass if |engine - expected| <= max(rel·|expected|, abs), rel={rel:g}, abs={abs:g}",
+        f"pass if abs error <= max(rel·|expected|, abs), rel={rel:g}, abs={abs:g}",
         "expected",
     )
+
+
+def assert_close(
+    actual: float | Value | Iterable[float | Value],
+    expected: float | Value | Iterable[float | Value],
+    what: str = "the value",
+    *,
+    rtol: float = 1e-7,
+    atol: float = 1e-7,
+) -> None:
+    """Assert that ``actual`` is close to ``expected``: numbers or Values, or two sequences
+    of them compared item by item, each passing when |actual - expected| <= atol +
+    rtol·|expected| (``torch.testing.assert_close``'s rule and its float64 tolerances).
+
+    A failure raises NotCloseError, naming ``what``, both numbers in as few digits as tell
+    them apart (0.36, not 0.36000000000000004), and how far apart they are against what
+    was allowed. NaN is close to nothing; an infinity only to itself.
+    """
+    __tracebackhide__ = True  # pytest and IPython show the message, not these frames
+    _check_tolerances("assert_close", rtol=rtol, atol=atol)
+    single = not _is_sequence(actual)
+    if single == _is_sequence(expected):
+        raise TypeError(
+            f"assert_close: {what}: compare a number with a number, or a sequence with a "
+            f"sequence, got {type(actual).__name__} and {type(expected).__name__}"
+        )
+    got = [_number(actual, what)] if single else [_number(a, what) for a in actual]
+    want = [_number(expected, what)] if single else [_number(e, what) for e in expected]
+    if len(got) != len(want):
+        raise NotCloseError(f"{what}: {len(got)} values, expected {len(want)}")
+    allowed = [atol + rtol * math.fabs(e) if math.isfinite(e) else 0.0 for e in want]
+    failed = [
+        i
+        for i, (a, e, bound) in enumerate(zip(got, want, allowed, strict=True))
+        if a != e and not math.fabs(a - e) <= bound  # an infinity is close only to itself
+    ]
+    if not failed:
+        return
+    worst = max(failed, key=lambda i: _sort_key(math.fabs(got[i] - want[i])))
+    shown = "{}, expected {}".format(*_distinct(got[worst], want[worst]))
+    if single:
+        lines = [f"{what}: {shown}"]
+    else:
+        lines = [f"{what}: {len(failed)} of {len(got)} differ; the farthest, item {worst}: {shown}"]
+        if len(got) <= 10:  # short enough to show whole
+            lines += [f"actual   {_listed(got, want)}", f"expected {_listed(want, got)}"]
+    lines.append(
+        f"off by {math.fabs(got[worst] - want[worst]):.3g}, allowed {allowed[worst]:.3g} "
+        f"(atol + rtol·|expected|, atol={atol:g}, rtol={rtol:g})"
+    )
+    raise NotCloseError("\n".join(lines))
+
+
+def _is_sequence(x: object) -> bool:
+    return isinstance(x, Iterable) and not isinstance(x, (str, bytes))
+
+
+def _listed(values: list[float], others: list[float]) -> str:
+    """``values`` as a list, each item in the digits that tell it from its counterpart."""
+    return "[" + ", ".join(_distinct(v, o)[0] for v, o in zip(values, others, strict=True)) + "]"
+
+
+def _number(x: object, what: str) -> float:
+    """A number or a Value as a float; NaN and infinities stay, as results to report."""
+    if isinstance(x, Value):
+        return x.data
+    try:
+        return real(x, "assert_close", what)
+    except ValueError:  # not finite: a result that fails the check, not bad input
+        return float(x)  # real() has checked that it is a number
+
+
+def _sort_key(difference: float) -> float:
+    """NaN sorts as the largest difference."""
+    return math.inf if math.isnan(difference) else difference
+
+
+def _distinct(value: float, other: float) -> tuple[str, str]:
+    """``value`` and ``other`` in the fewest significant digits, from 10, that tell them
+    apart: a message shows 0.36, not 0.36000000000000004, and never "1, expected 1"."""
+    for digits in range(10, 17):
+        shown = f"{value + 0.0:.{digits}g}", f"{other + 0.0:.{digits}g}"  # + 0.0: no "-0"
+        if shown[0] != shown[1] or value == other:
+            return shown
+    return repr(value + 0.0), repr(other + 0.0)  # the shortest that reads back exactly
 
 
 # How the checks are computed and reported
@@ -201,8 +303,9 @@ class _Row:
 
 
 def _compare(name: str, analytic: float, numeric: float, *, atol: float, rtol: float) -> _Row:
-    """One gradient against its reference; a failing verdict follows the usual reading of the
-    relative error |a - n| / (|a| + |n|): above 1e-2 wrong, above 1e-4 suspicious."""
+    """One gradient against its reference. A failing verdict reads the relative error, the
+    column rtol bounds: above 1e-2 WRONG, above 1e-4 SUSPICIOUS, else OFF (only tolerances
+    tighter than the defaults fail a gradient that close)."""
     analytic = float(analytic)
     passed = math.fabs(analytic - numeric) <= atol + rtol * math.fabs(numeric)
     relative = _relative_error(analytic, numeric)
@@ -213,21 +316,22 @@ def _compare(name: str, analytic: float, numeric: float, *, atol: float, rtol: f
     elif relative > 1e-4:
         verdict = "SUSPICIOUS"
     else:
-        verdict = "OFF (beyond tolerance)"
+        verdict = "OFF"
     return _Row(name, analytic, numeric, passed, verdict)
 
 
 def _tolerance_rule(eps: float, atol: float, rtol: float) -> str:
     """How gradcheck and gradgradcheck decide, for their failure messages."""
-    return (
-        f"eps={eps:g}; pass if |analytic - numeric| <= atol + rtol·|numeric|, "
-        f"atol={atol:g}, rtol={rtol:g}"
-    )
+    return f"pass if abs error <= atol + rtol·|numeric|, atol={atol:g}, rtol={rtol:g}, eps={eps:g}"
 
 
-def _relative_error(a: float, b: float) -> float:
-    scale = math.fabs(a) + math.fabs(b)
-    return 0.0 if scale == 0.0 else math.fabs(a - b) / scale
+def _relative_error(value: float, reference: float) -> float:
+    """|value - reference| / |reference|, the "rel error" column: the quantity that rtol (or
+    assert_grads' rel) bounds. Infinite when only the reference is 0."""
+    error = math.fabs(value - reference)
+    if error == 0.0:
+        return 0.0
+    return math.inf if reference == 0.0 else error / math.fabs(reference)
 
 
 def _kink_verdict(
@@ -273,7 +377,7 @@ def _raise_if_failed(rows: list[_Row], title: str, rule: str, reference: str) ->
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in table
     ]
-    summary = f"{failed} of {len(rows)} gradients failed ({rule})"
+    summary = f"{failed} of {len(rows)} gradients failed: {rule}"
     raise GradcheckError("\n".join([title, summary, "", *lines]))
 
 

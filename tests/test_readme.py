@@ -29,6 +29,17 @@ def test_readme_shows_the_real_assert_grads_failure_message() -> None:
     assert str(caught.value) == shown.group(1).rstrip("\n")
 
 
+def test_readme_shows_the_real_assert_close_failure_message() -> None:
+    from autograd.testing import NotCloseError, assert_close
+
+    text = README.read_text(encoding="utf-8")
+    shown = re.search(r"```\n(x after one step: .*?)```", text, re.DOTALL)
+    assert shown is not None
+    with pytest.raises(NotCloseError) as caught:
+        assert_close(0.2 + 0.16, 1.0, "x after one step")
+    assert str(caught.value) == shown.group(1).rstrip("\n")
+
+
 def test_readme_shows_the_real_text_listing() -> None:
     from autograd import Value, to_text
 

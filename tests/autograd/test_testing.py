@@ -1,5 +1,5 @@
-"""autograd.testing: numerical_grad, gradcheck, gradgradcheck and assert_grads, including
-what their failure messages say."""
+"""autograd.testing: numerical_grad, gradcheck, gradgradcheck, assert_grads and assert_close,
+including what their failure messages say."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from autograd import Function, Value
 from autograd.testing import (
     GradcheckError,
+    NotCloseError,
+    assert_close,
     assert_grads,
     gradcheck,
     gradgradcheck,
@@ -64,12 +66,15 @@ def test_gradcheck_catches_a_wrong_derivative_with_a_table() -> None:
     assert message.splitlines()[0] == (
         "gradcheck: backward() against central differences at x=2, y=1.5"
     )
-    assert "1 of 2 gradients failed" in message
+    assert message.splitlines()[1] == (
+        "1 of 2 gradients failed: pass if abs error <= atol + rtol·|numeric|, "
+        "atol=1e-05, rtol=0.001, eps=1e-06"
+    )
     header, x_row, y_row = message.splitlines()[3:6]
     assert header.split() == [
         *("gradient", "analytic", "numeric", "abs", "error", "rel", "error", "verdict")
     ]
-    assert x_row.split() == ["x", "12", "18", "6", "0.2", "WRONG"]
+    assert x_row.split() == ["x", "12", "18", "6", "0.333", "WRONG"]  # rel error 6 / 18
     assert y_row.split()[0] == "y"
     assert y_row.split()[-1] == "ok"
 
@@ -80,7 +85,51 @@ def test_in_a_notebook_a_failed_check_shows_its_table_not_the_frames_that_raised
     shown = caught.value._render_traceback_()  # what IPython prints instead of a traceback
     assert shown[0] == f"GradcheckError: {str(caught.value).splitlines()[0]}"
     assert shown[1:] == str(caught.value).splitlines()[1:]
-    assert shown[-1].split() == ["b", "15", "14", "1", "0.0345", "WRONG"]
+    assert shown[-1].split() == ["b", "15", "14", "1", "0.0714", "WRONG"]  # 1 / 14
+
+
+def scaled_line(factor: float) -> type[Function]:
+    """4x whose derivative is 4 times ``factor``: wrong by a relative error of factor - 1.
+    (A straight line: its one-sided slopes agree, so no row reads as a kink.)"""
+
+    class ScaledLine(Function):
+        @staticmethod
+        def forward(x: float) -> float:
+            return 4 * x
+
+        @staticmethod
+        def local_grads(x: float, out: float) -> tuple[float]:
+            return (4 * factor,)
+
+    return ScaledLine
+
+
+@pytest.mark.parametrize(
+    ("factor", "rtol", "rel_error", "verdict"),
+    [
+        (1.5, 1e-3, "0.5", "WRONG"),
+        (1.003, 1e-3, "0.003", "SUSPICIOUS"),
+        (1.00005, 1e-6, "5e-05", "OFF"),
+    ],
+)
+def test_gradcheck_verdict_reads_the_rel_error_column(
+    factor: float, rtol: float, rel_error: str, verdict: str
+) -> None:
+    """The rel error column is |analytic - numeric| / |numeric|, what rtol bounds; a failing
+    row is WRONG above 1e-2, SUSPICIOUS above 1e-4 and OFF below, as the README says."""
+    line = scaled_line(factor)
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: line.apply(x), [2.0], rtol=rtol, atol=0.0)
+    row = str(caught.value).splitlines()[-1].split()
+    assert row[0] == "x"
+    assert float(row[2]) == pytest.approx(4.0, rel=1e-8)
+    assert (row[4], row[5]) == (rel_error, verdict)
+
+
+def test_rel_error_against_a_zero_reference_is_infinite() -> None:
+    with pytest.raises(GradcheckError) as caught:
+        assert_grads(Value(2.0, "w") * 3, {"w": 0.0})
+    assert str(caught.value).splitlines()[-1].split() == ["w", "3", "0", "3", "inf", "WRONG"]
 
 
 def test_gradcheck_reports_the_relu_kink_instead_of_hiding_it() -> None:
@@ -149,7 +198,8 @@ def test_assert_grads_lists_every_mismatch_at_once() -> None:
     lines = str(caught.value).splitlines()
     assert lines[1].startswith("3 of 3 gradients failed")
     rows = {line.split()[0]: line for line in lines[4:]}
-    assert rows["w"].split() == ["w", "10", "11", "1", "0.0476", "WRONG"]
+    assert lines[1].endswith("pass if abs error <= max(rel·|expected|, abs), rel=1e-06, abs=1e-09")
+    assert rows["w"].split() == ["w", "10", "11", "1", "0.0909", "WRONG"]  # 1 / 11
     assert rows["b"].split()[-1] == "WRONG"
     assert rows["q"].endswith("MISSING: no node has this label")
 
@@ -222,3 +272,107 @@ def test_bad_arguments_get_clear_errors(
 ) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+def test_assert_close_passes_within_pytorchs_float64_tolerances() -> None:
+    assert_close(1.0 + 1e-8, 1.0)  # rtol = atol = 1e-7, as torch.testing for float64
+    assert_close(Value(2.0), 2.0)
+    assert_close([0.1 + 0.2, 1.0], (0.3, Value(1.0)))
+    assert_close(math.inf, math.inf)
+    with pytest.raises(NotCloseError):
+        assert_close(1.0 + 1e-6, 1.0)
+
+
+def test_assert_close_is_an_assertion_error_naming_both_numbers_in_few_digits() -> None:
+    x = 0.2 + 0.16  # 0.36000000000000004
+    with pytest.raises(AssertionError) as caught:
+        assert_close(x, 1, "x after one step", atol=1e-12)
+    assert isinstance(caught.value, NotCloseError)
+    assert str(caught.value) == (
+        "x after one step: 0.36, expected 1\n"
+        "off by 0.64, allowed 1e-07 (atol + rtol·|expected|, atol=1e-12, rtol=1e-07)"
+    )
+
+
+def test_assert_close_shows_as_many_digits_as_tell_the_numbers_apart() -> None:
+    with pytest.raises(NotCloseError, match=r"^w: 0\.30000000000000004, expected 0\.3\n"):
+        assert_close(0.1 * 3, 0.3, "w", rtol=0.0, atol=0.0)
+    with pytest.raises(NotCloseError, match=r"^w: 0\.99000000000005, expected 0\.99\n"):
+        assert_close(0.99000000000005, 0.99, "w", rtol=0.0, atol=1e-15)
+
+
+def test_assert_close_of_sequences_names_the_farthest_item_and_shows_short_lists() -> None:
+    with pytest.raises(NotCloseError) as caught:
+        assert_close([1.0, 2.5, 3.0, 7.0], [1.0, 2.0, 3.0, 4.0], "outputs", atol=0.1)
+    assert str(caught.value).splitlines() == [
+        "outputs: 2 of 4 differ; the farthest, item 3: 7, expected 4",
+        "actual   [1, 2.5, 3, 7]",
+        "expected [1, 2, 3, 4]",
+        "off by 3, allowed 0.1 (atol + rtol·|expected|, atol=0.1, rtol=1e-07)",
+    ]
+    with pytest.raises(NotCloseError, match=r"^outputs: 1 of 11 differ") as caught:
+        assert_close([0.0] * 10 + [1.0], [0.0] * 11, "outputs")
+    assert "actual" not in str(caught.value)  # too long to list
+    with pytest.raises(NotCloseError, match=r"^outputs: 2 values, expected 3$"):
+        assert_close([1.0, 2.0], [1.0, 2.0, 3.0], "outputs")
+
+
+def test_assert_close_never_passes_nan_and_an_infinity_only_itself() -> None:
+    with pytest.raises(NotCloseError, match=r"^loss: nan, expected 1"):
+        assert_close(math.nan, 1.0, "loss")
+    with pytest.raises(NotCloseError, match="item 1: nan"):
+        assert_close([1.0, math.nan], [1.0, math.nan])
+    with pytest.raises(NotCloseError, match=r"^the value: -inf, expected inf"):
+        assert_close(-math.inf, math.inf)
+
+
+def test_in_a_notebook_a_failed_assert_close_shows_its_message_alone() -> None:
+    with pytest.raises(NotCloseError) as caught:
+        assert_close(0.46, 0.64, "w after two steps")
+    assert caught.value._render_traceback_() == [
+        "NotCloseError: w after two steps: 0.46, expected 0.64",
+        "off by 0.18, allowed 1.64e-07 (atol + rtol·|expected|, atol=1e-07, rtol=1e-07)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: assert_close("1", 1), TypeError, "assert_close: the value must be a real number"),
+        (lambda: assert_close([1.0], 1.0, "w"), TypeError, "assert_close: w: compare a number"),
+        (lambda: assert_close(1.0, 1.0, rtol=-1), ValueError, "assert_close: rtol must be >= 0"),
+        (lambda: assert_close(1.0, 1.0, atol=math.nan), ValueError, "assert_close: atol must be"),
+    ],
+)
+def test_assert_close_bad_arguments_get_clear_errors(
+    call: Callable[[], object], error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_assert_close_decides_as_torch_testing_assert_close_does() -> None:
+    torch = pytest.importorskip("torch", reason="the cross-check needs PyTorch")
+    pairs = [
+        (a, e, rtol, atol)
+        for e in (0.0, 1.0, -3.0, 1e6, 1e-9)
+        for a in (e, e + 5e-8, e + 2e-7, e * (1 + 3e-7), e - 1e-3, e * 1.1)
+        for rtol, atol in ((1e-7, 1e-7), (0.0, 1e-6), (1e-3, 0.0))
+    ]
+    for a, e, rtol, atol in pairs:
+        try:
+            torch.testing.assert_close(
+                torch.tensor(a, dtype=torch.float64),
+                torch.tensor(e, dtype=torch.float64),
+                rtol=rtol,
+                atol=atol,
+            )
+            theirs = True
+        except AssertionError:
+            theirs = False
+        try:
+            assert_close(a, e, rtol=rtol, atol=atol)
+            ours = True
+        except NotCloseError:
+            ours = False
+        assert ours == theirs, (a, e, rtol, atol)
