@@ -33,7 +33,15 @@ from .modes import (
     no_grad,
 )
 from .ops import require, where
-from .testing import GradcheckError, assert_grads, gradcheck, gradgradcheck, numerical_grad
+from .testing import (
+    GradcheckError,
+    NotCloseError,
+    assert_close,
+    assert_grads,
+    gradcheck,
+    gradgradcheck,
+    numerical_grad,
+)
 from .viz import (
     GraphvizNotFoundError,
     backward_steps,
@@ -53,9 +61,11 @@ __all__ = [
     "Function",
     "GradcheckError",
     "GraphvizNotFoundError",
+    "NotCloseError",
     "Operand",
     "Program",
     "Value",
+    "assert_close",
     "assert_grads",
     "backward_steps",
     "checks",
