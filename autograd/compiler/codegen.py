@@ -298,6 +298,141 @@ def _matrix_view(columns: Any, rows: int, width: int) -> str | None:
     return f"[{first}:{first + rows * stride}].reshape({rows}, {stride})[:, :{k}]"
 
 
+class _NotAFormulaError(Exception):
+    """A rule did something that a formula of its operands cannot say (a comparison)."""
+
+
+class _Symbol:
+    """An operand of a rule, by its name in the generated source. Evaluated on these, a rule
+    that is plain arithmetic and NumPy functions writes its own formula (Add's ``x + y``,
+    Div's ``1 / y``, a derivative that is the constant 1.0), once, when the code is written:
+    the code then says it inline. A rule that compares or checks its operands raises here,
+    and is called as it is, at run time. Either way the numbers are the rule's."""
+
+    __slots__ = ("code", "level")
+
+    # How tightly an expression binds, as Python parses it: + and -, then * / @, then a
+    # unary minus, then **; a name or a call binds tightest.
+    SUM, PRODUCT, UNARY, POWER, ATOM = 1, 2, 3, 4, 5
+
+    def __init__(self, code: str, level: int = 5) -> None:
+        self.code = code
+        self.level = level
+
+    def within(self, level: int) -> str:
+        """This expression as an operand of one that binds at ``level``."""
+        return self.code if self.level >= level else f"({self.code})"
+
+    def _binary(self, symbol: str, other: Any, level: int, reflected: bool = False) -> _Symbol:
+        left, right = (_symbol(other), self) if reflected else (self, _symbol(other))
+        if level == _Symbol.POWER:  # right-associative: x ** (y ** z) needs no brackets
+            return _Symbol(f"{left.within(level + 1)} ** {right.within(level)}", level)
+        # left to right, as the rule evaluates: a right operand of the same level keeps its
+        # brackets, for a * (b * c) is not (a * b) * c in floating point
+        return _Symbol(f"{left.within(level)} {symbol} {right.within(level + 1)}", level)
+
+    def __add__(self, other: Any) -> _Symbol:
+        return self._binary("+", other, _Symbol.SUM)
+
+    def __radd__(self, other: Any) -> _Symbol:
+        return self._binary("+", other, _Symbol.SUM, reflected=True)
+
+    def __sub__(self, other: Any) -> _Symbol:
+        return self._binary("-", other, _Symbol.SUM)
+
+    def __rsub__(self, other: Any) -> _Symbol:
+        return self._binary("-", other, _Symbol.SUM, reflected=True)
+
+    def __mul__(self, other: Any) -> _Symbol:
+        return self._binary("*", other, _Symbol.PRODUCT)
+
+    def __rmul__(self, other: Any) -> _Symbol:
+        return self._binary("*", other, _Symbol.PRODUCT, reflected=True)
+
+    def __truediv__(self, other: Any) -> _Symbol:
+        return self._binary("/", other, _Symbol.PRODUCT)
+
+    def __rtruediv__(self, other: Any) -> _Symbol:
+        return self._binary("/", other, _Symbol.PRODUCT, reflected=True)
+
+    def __pow__(self, other: Any) -> _Symbol:
+        return self._binary("**", other, _Symbol.POWER)
+
+    def __rpow__(self, other: Any) -> _Symbol:
+        return self._binary("**", other, _Symbol.POWER, reflected=True)
+
+    def __neg__(self) -> _Symbol:
+        return _Symbol(f"-{self.within(_Symbol.UNARY)}", _Symbol.UNARY)
+
+    def __abs__(self) -> _Symbol:
+        return _Symbol(f"abs({self.code})")
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> _Symbol:
+        if method != "__call__" or kwargs or ufunc.__name__ not in _UFUNCS:
+            raise _NotAFormulaError
+        return _Symbol(f"np.{ufunc.__name__}({', '.join(_symbol(x).code for x in inputs)})")
+
+    def _refuse(self, *args: Any) -> Any:
+        raise _NotAFormulaError
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _SymbolicWeights(_Symbol):
+    """A layer's weight matrix W, standing where Linear's rule has one weight: ``w * x`` is
+    then the matrix product ``x @ W.T`` (as ``fusion.LayerWeights`` computes it)."""
+
+    __slots__ = ()
+
+    def __mul__(self, inputs: Any) -> _Symbol:
+        return _Symbol(f"{_symbol(inputs).within(_Symbol.PRODUCT)} @ {self.code}.T", 2)
+
+
+_UFUNCS = {"exp", "log", "log1p", "sqrt", "tanh", "sin", "cos", "absolute", "negative"}
+
+
+def _symbol(x: Any) -> _Symbol:
+    """A rule's operand or constant as a symbol: a number is written as itself."""
+    if isinstance(x, _Symbol):
+        return x
+    if type(x) in (float, int):
+        number = repr(x)  # as the rule wrote it: x ** 2 stays a square of an int power
+        return _Symbol(number, _Symbol.UNARY if number.startswith("-") else _Symbol.ATOM)
+    raise _NotAFormulaError
+
+
+def _symbols(names: list[str]) -> list[_Symbol]:
+    return [_Symbol(name) for name in names]
+
+
+def _times(gradient: str, derivative: Any) -> str:
+    """The chain rule's product, written: the gradient alone where the derivative is 1."""
+    if isinstance(derivative, float):
+        if derivative == 1.0:
+            return gradient
+        if derivative == -1.0:
+            return f"-{gradient}"
+        return f"{gradient} * {derivative!r}"
+    level = _Symbol.ATOM if derivative.isidentifier() else _Symbol.SUM  # bracketed unless a name
+    return f"{gradient} * {_Symbol(derivative, level).within(_Symbol.PRODUCT + 1)}"
+
+
+def _formula(rule: Callable[..., Any], operands: list[_Symbol], **out: _Symbol) -> Any:
+    """What ``rule`` gives on symbols (a symbol, a number, or a sequence of them), or None
+    where it cannot be written as a formula and must be called at run time."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = rule(*operands, **out)
+    except Exception:  # a comparison, a check, a branch, anything but a formula
+        return None
+    items = found if isinstance(found, (list, tuple)) else [found]
+    if not all(isinstance(item, _Symbol) or type(item) in (float, int) for item in items):
+        return None
+    return found
+
+
 class _Writer:
     """Writes one variant of a fused program's source."""
 
@@ -421,6 +556,11 @@ class _Writer:
                 x = self._operand(shared, f"x{step.number}")
                 args = [b, W, x]
                 call = f"linear({b}, {W}, {x})"
+                if not self.checked:  # Linear's rule as a formula: b + x @ W.T
+                    formula = _formula(
+                        Linear.forward, [_Symbol(b), _SymbolicWeights(W), _Symbol(x)]
+                    )
+                    call = formula.code if isinstance(formula, _Symbol) else call
                 layers.append(s)
             elif step.kind == "stack":
                 *leading, trailing = step.operands
@@ -454,6 +594,9 @@ class _Writer:
                     for j, gather in enumerate(step.operands)
                 ]
                 call = f"{self.rules[step.fn]}({', '.join(args)})"
+                formula = None if self.checked else _formula(step.fn.forward, _symbols(args))
+                if isinstance(formula, _Symbol):  # the rule is a formula: written inline
+                    call = formula.code
             self.arguments[step.number] = args
             if self.checked:
                 self._emit("try:")
@@ -508,7 +651,10 @@ class _Writer:
             if not step.feeds_loss:
                 continue
             self._emit(f"# step {step.number} backward: {step.describe()}")
+            before = len(self.lines)
             self._step_backward(step)
+            if len(self.lines) == before:  # nothing to do: no gradient, every derivative 1
+                self.lines.pop()
         if self.checked:
             self._emit("return gp")
         else:
@@ -549,7 +695,7 @@ class _Writer:
             if several:
                 piece = f"{part}[..., {self._columns(positions, gather.size)}]"
             if batched and not target.batched:
-                piece = f"({piece}).sum(axis=0)"
+                piece = f"{piece if piece.isidentifier() else f'({piece})'}.sum(axis=0)"
             covers = self.pending[b]
             whole = covers.pop(0)
             grad = self.gradients.get(b)
@@ -582,11 +728,24 @@ class _Writer:
         s = self.block_names[step.block]
         args = self.arguments[k]
         g = self.gradients.get(step.block)
-        if step.kind == "layer":
+        local = self._local_formulas(step, args, s)
+        if local is not None:
+            # the rule's derivatives as formulas: evaluate those that could be undefined even
+            # where no gradient needs them, as eager evaluates every local derivative
+            for gather, d in zip(step.operands, local, strict=True):
+                if (
+                    isinstance(d, str)
+                    and not d.isidentifier()
+                    and not (step.needs_grad and gather.needs_grad)
+                ):
+                    self._emit(f"_ = {d}  # defined? (eager evaluates it)")
+        elif step.kind == "layer":
             b, W, x = args
             self._emit(f"db{k}, dW{k}, dx{k} = linear_grads({b}, {W}, {x}, out={s})  # 1, x, W")
+            local = [f"db{k}", f"dW{k}", f"dx{k}"]
         elif step.kind == "sum":
             self._emit(f"d{k} = total_grads({args[0]}, out={s})  # 1, for every operand")
+            local = [f"d{k}"]
         else:
             names = [f"d{k}"] if len(args) == 1 else [f"d{k}_{j}" for j in range(len(args))]
             call = f"{self.rules[step.fn]}_grads({', '.join(args)}, out={s})"
@@ -595,31 +754,33 @@ class _Writer:
                 self._emit(f"S{k}.check_derivatives(d{k}, [{', '.join(args)}], n)")
                 call = f"d{k}"
             self._emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = {call}")
+            local = names
         if not step.needs_grad:  # no parameter behind it: its derivatives only had to be defined
             return
         step_batched = step.batched
         if step.kind == "layer":
             bias, weights, shared = step.operands
+            d_bias, d_weights, d_inputs = local
             if bias.needs_grad:
-                self._add(bias, f"{g} * db{k}", step_batched, step)
+                self._add(bias, _times(g, d_bias), step_batched, step)
             if weights.needs_grad:
-                product = f"{g}.T @ dW{k}" if step_batched else f"np.outer({g}, dW{k})"
+                product = f"{g}.T @ {d_weights}" if step_batched else f"np.outer({g}, {d_weights})"
                 self._add_weights(weights, len(step.members), product, step)
             if shared.needs_grad:
-                self._add(shared, f"{g} @ dx{k}", step_batched, step)
+                self._add(shared, f"{g} @ {d_inputs}", step_batched, step)
             return
         if step.kind == "sum":
             (gather,) = step.operands
             if not gather.needs_grad:
                 return
             rows = "n, " if gather.batched else ""
-            part = f"np.broadcast_to({g}[..., None] * d{k}, {args[0]}.shape).reshape({rows}-1)"
-            self._add(gather, part, step_batched, step)
+            part = f"np.broadcast_to({g}[..., None] * {local[0]}, {args[0]}.shape)"
+            self._add(gather, f"{part}.reshape({rows}-1)", step_batched, step)
             return
         for j, gather in enumerate(step.operands):
             if not gather.needs_grad:
                 continue
-            part = f"{g} * " + (f"d{k}" if len(args) == 1 else f"d{k}_{j}")
+            part = _times(g, local[j])
             if step.kind == "stack" and j == len(step.operands) - 1:  # the stacked operands
                 rows = "n, " if step_batched else ""
                 part = f"({part}).array.reshape({rows}-1)"
@@ -632,6 +793,21 @@ class _Writer:
                     "is {value!r}, the gradient times the local derivative', n)"
                 )
             self._add(gather, part, step_batched, step)
+
+    def _local_formulas(self, step: Step, args: list[str], out: str) -> list[Any] | None:
+        """The step's local derivatives as formulas of its operands (source text, or a
+        number), from its rule evaluated on symbols; None where the rule must run."""
+        if self.checked or step.kind not in ("map", "layer"):
+            return None
+        if step.kind == "layer":
+            b, W, x = args
+            operands = [_Symbol(b), _SymbolicWeights(W), _Symbol(x)]
+            local = _formula(Linear.local_grads, operands, out=_Symbol(out))
+        else:
+            local = _formula(step.fn.local_grads, _symbols(args), out=_Symbol(out))
+        if not isinstance(local, (list, tuple)) or len(local) != len(args):
+            return None
+        return [d.code if isinstance(d, _Symbol) else float(d) for d in local]
 
     def _add_weights(self, gather: Gather, rows: int, matrix: str, step: Step) -> None:
         """Add a layer's weight gradient (rows, inputs): into a view of the parameters where

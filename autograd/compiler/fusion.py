@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function, Value, _arithmetic_error, _result_error
-from ..ops import Linear, Stacked, Sum
+from ..ops import Div, Linear, Mul, Stacked, Sum
 from .tracing import Instruction, Program
 
 __all__ = ["Block", "FusedProgram", "Gather", "fuse"]
@@ -90,11 +90,16 @@ class Step:
     kind = "map"
 
     def __init__(
-        self, program: Program, members: list[int], block: int, batched: bool, depth: int
+        self,
+        instructions: list[Instruction],
+        members: list[int],
+        block: int,
+        batched: bool,
+        depth: int,
     ) -> None:
-        self.fn: type[Function] = program.instructions[members[0]].fn
+        self.fn: type[Function] = instructions[members[0]].fn
         self.members = members
-        self.outs = [program.instructions[i].out for i in members]
+        self.outs = [instructions[i].out for i in members]
         self.block = block
         self.batched = batched
         self.depth = depth
@@ -259,14 +264,31 @@ class FusedProgram:
         n_fixed = len(program.parameters) + len(program.constants)
         batched = [True] * n_inputs + [False] * n_fixed
         depth = [0] * len(batched)
+        # Each slot is read from itself, or, where its op gives back an operand unchanged,
+        # from that operand's slot (see _gives_back).
+        self.reads_from = list(range(len(batched)))
+        self.instructions: list[Instruction] = []  # those that compute something
         groups: dict[tuple[Any, ...], list[int]] = {}
-        for i, instruction in enumerate(program.instructions):
-            batched.append(any(map(batched.__getitem__, instruction.operands)))
-            depth.append(1 + max(map(depth.__getitem__, instruction.operands), default=0))
-            groups.setdefault(_group(instruction, batched, depth), []).append(i)
+        for instruction in program.instructions:
+            operands = tuple(map(self.reads_from.__getitem__, instruction.operands))
+            same = _gives_back(instruction.fn, operands, program, n_inputs)
+            self.reads_from.append(instruction.out if same is None else same)
+            source = self.reads_from[instruction.out]
+            if same is not None:
+                batched.append(batched[source])
+                depth.append(depth[source])
+                continue
+            batched.append(any(map(batched.__getitem__, operands)))
+            depth.append(1 + max(map(depth.__getitem__, operands), default=0))
+            self.instructions.append(Instruction(instruction.fn, operands, instruction.out))
+            key = _group(self.instructions[-1], batched, depth)
+            groups.setdefault(key, []).append(len(self.instructions) - 1)
         ordered = sorted(groups.items(), key=lambda item: (item[0][1], item[1][0]))
-        steps = [_STEPS[key[0]](program, members, -1, key[2], key[1]) for key, members in ordered]
-        reads = [_operand_slots(step, program) for step in steps]
+        steps = [
+            _STEPS[key[0]](self.instructions, members, -1, key[2], key[1])
+            for key, members in ordered
+        ]
+        reads = [_operand_slots(step, self.instructions) for step in steps]
 
         parameter_slots = range(n_inputs, n_inputs + len(program.parameters))
         if order is None:
@@ -309,8 +331,9 @@ class FusedProgram:
             for gather in step.operands:
                 gather.needs_grad = any(needs_grad[b] for b in gather.blocks)
             step.needs_grad = needs_grad[step.block] = any(g.needs_grad for g in step.operands)
-        self.outputs = Gather(where, self.blocks, program.outputs)
-        self.first_output = Gather(where, self.blocks, program.outputs[:1])  # what backward seeds
+        outputs = [self.reads_from[slot] for slot in program.outputs]
+        self.outputs = Gather(where, self.blocks, outputs)
+        self.first_output = Gather(where, self.blocks, outputs[:1])  # what backward seeds
         feeds = [False] * len(self.blocks)  # the blocks the first output depends on
         for b in self.first_output.blocks:
             feeds[b] = True
@@ -368,6 +391,27 @@ _STEPS: dict[str, type[Step]] = {
 }
 
 
+def _gives_back(
+    fn: type[Function], operands: tuple[int, ...], program: Program, n_inputs: int
+) -> int | None:
+    """The slot of the operand an instruction gives back unchanged, or None: a sum of one
+    value (0 + x), a division or a multiplication by the constant 1, as every loss's mean
+    over the one sample of a traced function makes. Dropping them changes no number (x / 1
+    is x, bit for bit; 0 + x is x but for the sign of a zero) and saves NumPy calls."""
+    if fn is Sum and len(operands) == 1:
+        return operands[0]
+    first = n_inputs + len(program.parameters)  # the first constant's slot
+
+    def one(slot: int) -> bool:
+        return 0 <= slot - first < len(program.constants) and program.constants[slot - first] == 1.0
+
+    if fn in (Div, Mul) and len(operands) == 2 and one(operands[1]):
+        return operands[0]
+    if fn is Mul and len(operands) == 2 and one(operands[0]):
+        return operands[1]
+    return None
+
+
 def _first_non_finite(array: Any) -> tuple[int, ...] | None:
     """Where the first NaN or ±inf of ``array`` is, or None."""
     finite = np.isfinite(array)
@@ -398,9 +442,9 @@ def _parameters_in_order(used: Sequence[Value], order: Sequence[Value]) -> tuple
     return given + tuple(p for p in used if p not in known)
 
 
-def _operand_slots(step: Step, program: Program) -> list[list[int]]:
+def _operand_slots(step: Step, instructions: list[Instruction]) -> list[list[int]]:
     """The slots each of a step's gathers reads, in column order."""
-    operands = [program.instructions[i].operands for i in step.members]
+    operands = [instructions[i].operands for i in step.members]
     if step.kind == "sum":
         return [[s for ops in operands for s in ops]]
     if step.kind == "stack":

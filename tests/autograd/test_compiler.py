@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import autograd
 import nn
-from autograd import ConcretizationError, Value, detect_anomaly, no_grad
+from autograd import ConcretizationError, Function, Value, detect_anomaly, no_grad
 from autograd.strategies import Case, expressions
 from nn import cases
 
@@ -439,10 +439,11 @@ def test_the_generated_source_runs_each_layer_as_a_matrix_product_forward_and_ba
     source = step.source
     assert "def forward(n, x, label, p):" in source
     assert "def backward(n, seed, saved):" in source
-    assert "s1 = linear(b1, W1, x)" in source  # the first layer: x @ W1.T + b1
-    assert "linear_grads(" in source
+    assert "s1 = b1 + x @ W1.T" in source  # Linear's own rule, b + Σ wᵢxᵢ, as a formula
+    assert "s2 = relu(s1)" in source  # a rule that branches is called, on the whole array
     assert "relu_grads(" in source
-    assert ".T @ dW" in source  # the weights' gradient: Gᵀ x, summed over the samples
+    assert "gs1.T @ x" in source  # the weights' gradient: Gᵀ x, summed over the samples
+    assert "gs1 = gs2 * d2" in source  # the chain rule through relu's local derivative
     # the parameters in the model's order: every layer's weights are a view, no index array
     assert "I0" not in source
     assert "reshape(16, 3)[:, :2]" in source  # 16 neurons of 2 weights and a bias each
@@ -500,3 +501,33 @@ def test_backward_over_a_node_whose_parents_are_all_leaves_takes_them_in_bulk() 
         assert [p.grad for p in params] == bulk
         model.zero_grad()
     assert nn.l2_penalty(params).parents.count(params[0]) == 2
+
+
+class _Grouped(Function):
+    """Arithmetic whose grouping matters in floating point: the generated formula must keep it."""
+
+    @staticmethod
+    def forward(x: float, y: float) -> float:
+        return x * (y * x) - (x - y) / y**2 + -(x**-y)
+
+    @staticmethod
+    def local_grads(x: float, y: float, out: float) -> tuple[float, float]:
+        return 2 * x * y - 1 / y**2, x * x + (x - 2 * y) / y**3 * -1 - 0.5 * out
+
+
+def test_a_rule_written_inline_keeps_its_grouping_and_gives_the_rules_own_bits() -> None:
+    w = Value(1.3)
+    step = autograd.compile(lambda x: _Grouped.apply(x * w, x + 2.0))
+    points = np.linspace(0.1, 3.0, 50)
+    step(points)
+    source = step.source
+    assert "_grouped(" not in source.split("def backward")[0]  # forward written inline
+    generated = step._generated
+    p = np.array([w.data])
+    seed = np.full(50, 1 / 50)
+    with np.errstate(all="raise"):
+        out, saved = generated.forward(50, points.reshape(-1, 1), p)
+        gradient = generated.backward(50, seed, saved)
+    checked_out, checked_saved = generated.checked_forward(50, points.reshape(-1, 1), p)
+    assert np.array_equal(out, checked_out)  # the checked variant calls the rule itself
+    assert np.array_equal(gradient, generated.checked_backward(50, seed, checked_saved))
