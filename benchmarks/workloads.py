@@ -29,7 +29,20 @@ import autograd
 from autograd import Value, jacfwd, jacrev, jvp
 from autograd.compiler.codegen import generate
 from autograd.compiler.fusion import fuse
-from nn import MLP, SGD, Adam, cases, cross_entropy, datasets, fit
+from nn import (
+    MLP,
+    SGD,
+    Adam,
+    History,
+    accuracy,
+    cases,
+    compile_step,
+    cross_entropy,
+    datasets,
+    fit,
+    hinge,
+    l2_penalty,
+)
 
 try:
     from micrograd import nn as micrograd_nn
@@ -43,8 +56,9 @@ except ModuleNotFoundError:
     torch = None  # type: ignore[assignment]
 
 VALUEGRAD, MICROGRAD, PYTORCH = "valuegrad", "micrograd", "PyTorch"
-COMPILED = "valuegrad, compiled"  # autograd.compile: the graph traced once, replayed by NumPy
-OUTSIDE = COMPILED + ", outside the replay"  # its per-parameter work in Python, timed alone
+COMPILED = "valuegrad, compiled"  # nn.compile_step / fit(compile=True): a whole step in NumPy
+COMPOSED = COMPILED + " loss + eager penalty"  # autograd.compile's Value in an eager graph
+TRANSFERS = "valuegrad, moving the parameters"  # reading .data, writing .data and .grad
 GC_OFF = ", GC off"  # suffix of the rows timed with the collector paused
 ALPHA = 1e-4  # the moons demo's L2 strength
 AGREE = 1e-9  # engines must agree on every loss to this relative difference
@@ -77,10 +91,13 @@ class Sizes:
     digits_repeats: int
     jvp_chain: int
     jacobian_width: int
+    mnist_train: int
 
 
-FULL = Sizes(100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3, 10**6, 1000)
-SMOKE = Sizes(8, 1, (10**2, 10**3, 10**4), 10**3, 10**3, 20, 10, 1, 10**3, 20)
+FULL = Sizes(
+    100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3, 10**6, 1000, 4000
+)
+SMOKE = Sizes(8, 1, (10**2, 10**3, 10**4), 10**3, 10**3, 20, 10, 1, 10**3, 20, 200)
 
 
 _Total = Callable[[list[Any], list[Any]], Any]  # the wide workload's Σ wᵢ·xᵢ, one engine's way
@@ -178,17 +195,35 @@ def moons_step(sizes: Sizes) -> list[Row]:
         return step
 
     def compiled_moons_steps() -> Callable[[], float]:
-        """The same steps as a user writes them with autograd.compile: the loss of one sample
-        (and its score, for the accuracy), nn.SGD, backward() into the parameters."""
+        """The same steps with nn.compile_step: the forward and backward passes and the SGD
+        update as NumPy on one array of the parameters, written back to the Values in bulk
+        after every step (so a loop sees what eager shows), and the accuracy from the
+        returned scores."""
         model = cases.moons_model(1337)
-        step = cases.compiled_moons_loss(model, ALPHA)
         optimizer = SGD(model.parameters(), lr=lambda k: rate[k])
+        step = compile_step(model, hinge, optimizer, penalty=_moons_penalty)
         inputs, labels = np.array(X), np.array(y, dtype=np.float64)
-        step(inputs, labels)  # traced here, before the timing: a forward pass, no step taken
+        step.compiled.trace(inputs, labels)  # traced here, before the timing; no step taken
 
         def one() -> float:
             loss, scores = step(inputs, labels)
-            _ = float(np.mean((scores > 0) == (labels > 0)))  # the accuracy, as PyTorch's step
+            _ = accuracy(scores, labels)
+            return loss
+
+        return one
+
+    def composed_moons_steps() -> Callable[[], float]:
+        """Notebook 10's composition: the compiled per-sample loss as one Value, plus the
+        penalty as eager Values, then zero_grad, backward() and nn.SGD's step."""
+        model = cases.moons_model(1337)
+        params = model.parameters()
+        step = autograd.compile(lambda x, label: (1 + -label * model(x)[0]).relu())
+        optimizer = SGD(params, lr=lambda k: rate[k])
+        inputs, labels = np.array(X), np.array(y, dtype=np.float64)
+        step.trace(inputs, labels)
+
+        def one() -> float:
+            loss = step(inputs, labels) + ALPHA * l2_penalty(params)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -198,24 +233,17 @@ def moons_step(sizes: Sizes) -> list[Row]:
 
     seconds, ours = _median_time(valuegrad_steps(), sizes.moons_steps)
     rows = [Row(workload, size, VALUEGRAD, seconds * 1e3, unit, "nn.MLP, nn.hinge, nn.SGD")]
-    seconds, losses = _median_time(compiled_moons_steps(), compiled_steps)
-    note = "autograd.compile, nn.SGD; " + _check_agree(
-        workload, COMPILED, ours, losses[: len(ours)]
-    )
-    rows.append(Row(workload, size, COMPILED, seconds * 1e3, unit, note))
-    model = cases.moons_model(1337)
-    step = cases.compiled_moons_loss(model, ALPHA)
-    optimizer = SGD(model.parameters(), lr=1e-3)
-    loss, _ = step(np.array(X), np.array(y, dtype=np.float64))
-
-    def sgd_step(loss: Value) -> None:
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    outside = _outside_the_replay(loss, step, sgd_step)
-    seconds, _ = _median_time(outside, compiled_steps)
-    rows.append(Row(workload, size, OUTSIDE, seconds * 1e3, unit, OUTSIDE_NOTE))
+    for engine, steps, note in (
+        (COMPILED, compiled_moons_steps, "nn.compile_step; "),
+        (
+            COMPOSED,
+            composed_moons_steps,
+            "autograd.compile + eager l2_penalty, backward(), nn.SGD; ",
+        ),
+    ):
+        seconds, losses = _median_time(steps(), compiled_steps)
+        note += _check_agree(workload, engine, ours, losses[: len(ours)])
+        rows.append(Row(workload, size, engine, seconds * 1e3, unit, note))
     cycles = "; its graphs are reference cycles, left to the gc.collect() between repeats"
     if micrograd_nn is None:
         rows.append(_missing(workload, size, MICROGRAD, unit))
@@ -253,27 +281,34 @@ def moons_step(sizes: Sizes) -> list[Row]:
     return rows
 
 
-OUTSIDE_NOTE = (
-    "reading the parameters, zero_grad, backward() over the compiled node (its gradient "
-    "computed once before), the update: what a compiled step does per parameter in Python"
-)
+def _moons_penalty(model: Any) -> Any:
+    return ALPHA * l2_penalty(model.parameters())
 
 
-def _outside_the_replay(
-    loss: Value, compiled: autograd.CompiledFunction, step: Callable[[Value], Any]
-) -> Callable[[], None]:
-    """One compiled step without its replay: the per-parameter work that stays in Python.
-    ``step(loss)`` is the training step's zero_grad, backward() (over a node with a parent
-    per parameter) and update; reading the parameters, as each compiled call does, comes
-    first."""
-    parameters = compiled.fused.parameters
-    loss.backward()  # the replay's backward pass runs here, once; later calls reuse it
+def _transfers(model: Any, loss: Any, X: Any, y: Any) -> Row:
+    """What compiled training does per parameter in Python: one bulk read of every ``.data``
+    and one bulk write of every ``.data`` and ``.grad`` (as ``nn.compile_step`` does after
+    each step), per parameter."""
+    step = compile_step(model, loss, SGD(model.parameters(), lr=1e-3))
+    step(X, y)
+    trainer = step._trainer
+    n = len(trainer.parameters)
 
-    def run() -> None:
-        np.fromiter(map(_data, parameters), np.float64, len(parameters))
-        step(loss)
+    def move() -> None:
+        trainer.read()
+        trainer.write()
 
-    return run
+    seconds, _ = _median_time(move, 20)
+    size = f"{n:,} parameters"
+    note = "np.fromiter over .data; one loop writing .data and .grad"
+    return Row(
+        "moving parameters in and out of Values",
+        size,
+        TRANSFERS,
+        seconds * 1e9 / n,
+        "ns/parameter",
+        note,
+    )
 
 
 def _moons_data(points: int) -> tuple[list[list[float]], list[int]]:
@@ -577,33 +612,23 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
 
     arrays = [(np.array(xb), np.array(yb, dtype=np.float64)) for xb, yb in batches]
 
+    compiled_model = new_model()
+    initial = compiled_model.state_dict()
+    optimizer = SGD(compiled_model.parameters(), lr=lr)
+    step = compile_step(compiled_model, _multiclass_hinge_loss, optimizer)
+    step.compiled.trace(*arrays[0])  # traced before the timing, as PyTorch needs no trace
+
     def compiled_epoch() -> list[float]:
-        """The same epoch with each batch's loss compiled (traced at the first batch)."""
-        model = new_model()
-        params = model.parameters()
-        step = autograd.compile(lambda x, label: _multiclass_hinge_of_value(model(x), label))
-        losses = []
-        for xb, yb in arrays:
-            losses.append(_sgd_step(step(xb, yb), params, lr))
-        return losses
+        """The same epoch with nn.compile_step, from the same starting weights each time."""
+        compiled_model.load_state_dict(initial)
+        return [step(xb, yb)[0] for xb, yb in arrays]
 
     seconds, results = _median_time(lambda: epoch(new_model(), list), repeats)
     ours = results[0]
     rows = [Row(workload, size, VALUEGRAD, seconds, unit, f"multiclass hinge, SGD, batch {batch}")]
     seconds, results = _median_time(compiled_epoch, repeats)
-    note = "traced at the first batch; " + _check_agree(workload, COMPILED, ours, results[0])
+    note = "nn.compile_step, traced before; " + _check_agree(workload, COMPILED, ours, results[0])
     rows.append(Row(workload, size, COMPILED, seconds, unit, note))
-    model = new_model()
-    params = model.parameters()
-    step = autograd.compile(lambda x, label: _multiclass_hinge_of_value(model(x), label))
-    one = _outside_the_replay(step(*arrays[0]), step, lambda loss: _sgd_step(loss, params, lr))
-
-    def outside_epoch() -> None:
-        for _ in arrays:
-            one()
-
-    seconds, _ = _median_time(outside_epoch, repeats)
-    rows.append(Row(workload, size, OUTSIDE, seconds, unit, OUTSIDE_NOTE))
 
     def case_epoch(compile: bool) -> Callable[[], None]:
         def run() -> None:
@@ -674,6 +699,13 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
     return rows
 
 
+def _multiclass_hinge_loss(predictions: Sequence[Sequence[Value]], labels: Sequence[Any]) -> Value:
+    """The multiclass hinge loss of a batch, the mean over its samples, as a loss for
+    nn.compile_step (labels are Values inside a compiled step, ints outside)."""
+    terms = [_multiclass_hinge_of_value(p, t) for p, t in zip(predictions, labels, strict=True)]
+    return autograd.mean(terms)
+
+
 def _multiclass_hinge_of_value(scores: Sequence[Value], label: Value) -> Value:
     """The same loss for a label that is a Value (an input of a compiled function): the
     label's score taken by ``autograd.take``, and every class's term summed, the label's own
@@ -686,6 +718,127 @@ def _multiclass_hinge(scores: Sequence[Any], label: int) -> Any:
     """Σ over the wrong classes j of max(0, 1 + s_j - s_label), in either engine's Values."""
     right = scores[label]
     return sum((1 + s - right).relu() for j, s in enumerate(scores) if j != label)
+
+
+# 4b. The source material's network: 784-30-10 on 4,000 real 28×28 digits
+
+
+def mnist_epoch(sizes: Sizes) -> list[Row]:
+    """One epoch of the 784-30-10 ReLU network on 28×28 digits, batches of 100 shuffled as
+    fit shuffles them, SGD, softmax cross-entropy, with the accuracy of every batch (fit's
+    default metric): ``fit(compile=True)`` against PyTorch doing the same, from the same
+    weights, in the same order. Per epoch once traced (fit traces at its first batch; the
+    trace's cost is its own row), the peak memory of a whole fit, and eager extrapolated
+    from a few samples."""
+    X, y = datasets.mnist()
+    X, y = X[: sizes.mnist_train], y[: sizes.mnist_train]
+    workload, size, unit = "28×28 digits, 784-30-10: one epoch", f"{len(X):,} images", "ms/epoch"
+    batch, lr, repeats, epochs = 100, 0.1, sizes.digits_repeats, 3
+
+    def new_model() -> Any:
+        return MLP(784, [30, 10], activation="relu", init="he", seed=0)
+
+    def train(n: int) -> History:
+        model = new_model()
+        return fit(
+            model,
+            (X, y),
+            cross_entropy,
+            SGD(model.parameters(), lr=lr),
+            n,
+            batch_size=batch,
+            seed=0,
+            progress=False,
+            compile=True,
+        )
+
+    one, _ = _median_time(lambda: train(1), repeats)
+    several, histories = _median_time(lambda: train(epochs), repeats)
+    per_epoch = (several - one) / (epochs - 1)
+    ours = histories[0].loss
+    note = "fit(compile=True), SGD, default metric; per epoch once traced"
+    rows = [Row(workload, size, COMPILED, per_epoch * 1e3, unit, note)]
+    rows.append(
+        Row(
+            workload,
+            size,
+            COMPILED + ", trace + first epoch",
+            one * 1e3,
+            unit,
+            "the first epoch with the trace and the code generation",
+        )
+    )
+    tracemalloc.start()
+    train(1)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rows.append(
+        Row(
+            "28×28 digits, 784-30-10: peak memory of fit(compile=True)",
+            size,
+            COMPILED,
+            peak / 2**20,
+            "MiB",
+            f"tracemalloc; the images alone are {X.nbytes / 2**20:.1f} MiB as float64",
+        )
+    )
+    model = new_model()
+    samples = 5
+    start = time.perf_counter()
+    for x, label in zip(X[:samples].tolist(), y[:samples].tolist(), strict=True):
+        cross_entropy([model(x)], [label]).backward()
+    eager = (time.perf_counter() - start) / samples * len(X)
+    rows.append(
+        Row(
+            workload,
+            size,
+            VALUEGRAD,
+            eager * 1e3,
+            unit,
+            f"eager forward and backward of {samples} samples, times {len(X):,}",
+        )
+    )
+    rows.append(_transfers(new_model(), cross_entropy, X[:batch], y[:batch]))
+    if torch is None:
+        rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
+        return rows
+    inputs, labels = torch.tensor(X), torch.tensor(y)
+    orders = _fit_orders(len(X), epochs, seed=0)
+
+    def torch_train(n: int) -> list[float]:
+        params = _torch_layers(new_model())
+        losses = []
+        for order in orders[:n]:
+            total = 0.0
+            for begin in range(0, len(X), batch):
+                index = torch.tensor(order[begin : begin + batch])
+                xb, yb = inputs[index], labels[index]
+                scores = _torch_forward(params, xb)
+                loss = torch.nn.functional.cross_entropy(scores, yb)
+                _ = (scores.argmax(1) == yb).double().mean().item()
+                _torch_sgd_step(params, loss, lr)
+                total += loss.item() * len(index)
+            losses.append(total / len(X))
+        return losses
+
+    one, _ = _median_time(lambda: torch_train(1), repeats)
+    several, results = _median_time(lambda: torch_train(epochs), repeats)
+    note = "tensor ops on whole batches, the same order; " + _check_agree(
+        workload, PYTORCH, ours, results[0]
+    )
+    rows.append(
+        Row(workload, size, PYTORCH + " tensors", (several - one) / (epochs - 1) * 1e3, unit, note)
+    )
+    return rows
+
+
+def _fit_orders(n: int, epochs: int, seed: int) -> list[list[int]]:
+    """The order of the samples in each epoch of ``fit(..., seed=seed)`` with mini-batches."""
+    rng, order, orders = random.Random(seed), list(range(n)), []
+    for _ in range(epochs):
+        rng.shuffle(order)
+        orders.append(list(order))
+    return orders
 
 
 # 5. Forward mode against reverse mode
@@ -821,6 +974,7 @@ WORKLOADS: dict[str, Callable[[Sizes], list[Row]]] = {
     "memory": memory,
     "wide": wide,
     "digits": digits_epoch,
+    "mnist": mnist_epoch,
     "forward": forward_and_reverse,
     "compile": compiling,
 }

@@ -13,8 +13,12 @@ functions and compiled:
   parameters array ``p``.
 
 The source is what a learner can read: the vectorised program their scalar graph became,
-backprop in matrix form. Every op still runs through its rule in ``ops.py`` (``relu`` below
-is ``ReLU.forward``, ``relu_grads`` is ``ReLU.local_grads``): no derivative is written here.
+backprop in matrix form. No derivative is written here: every op's numbers come from its
+rule in ``ops.py``. Where a rule is plain arithmetic, it is evaluated once, on symbols that
+stand for its operands, and what it gives is written inline (Add's forward is ``x + y``, its
+derivatives 1 and 1; Linear's is ``b + x @ W.T``, with derivatives 1, x and W, so that the
+weights' gradient reads ``g.T @ x``); a rule that compares or checks its operands is called
+(``relu`` below is ``ReLU.forward``, ``relu_grads`` is ``ReLU.local_grads``).
 
 Each program is written twice from one walk: the *fast* variant, run under NumPy's
 ``errstate`` so that an overflow or a division by zero raises, and a *checked* variant with

@@ -28,12 +28,13 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
     assert run.returncode == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
     workloads = {row.split(" | ")[0].lstrip("| ") for row in rows[1:]}
-    # moons, chain, two memory rows, wide, digits, the chain in both modes, two Jacobians,
-    # compiling the moons loss and importing autograd
-    assert len(workloads) == 11
+    # moons, chain, two memory rows, wide, 8×8 digits, 28×28 digits with its peak memory and
+    # the moving of its parameters, the chain in both modes, two Jacobians, compiling the
+    # moons loss and importing autograd
+    assert len(workloads) == 14
     measured = {row.split(" | ")[2] for row in rows[1:] if "not installed" not in row}
     expected = {"valuegrad", "micrograd", "valuegrad, compiled"}  # micrograd: the test extra
-    expected.add("valuegrad, compiled, outside the replay")
+    expected |= {"valuegrad, compiled loss + eager penalty", "valuegrad, moving the parameters"}
     torch_missing = importlib.util.find_spec("torch") is None
     if not torch_missing:
         expected |= {"PyTorch tensors", "PyTorch scalars"}
@@ -42,10 +43,15 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
     assert "moons step at least 10× faster than micrograd" in run.stdout
     assert "jvp per node within 1.5× of backward()'s" in run.stdout
     assert "jacfwd at least 10× faster than jacrev" in run.stdout
-    assert "compiled moons step at most 0.35× PyTorch" in run.stdout or torch_missing
-    for what in ("moons step", "digits epoch"):
-        reference = f"outside its replay (per-parameter work in Python) the compiled {what}"
-        assert reference in run.stdout or torch_missing
+    for target in (
+        "moons step with nn.compile_step at most 0.35× PyTorch",
+        "8×8 digits epoch with nn.compile_step at most 0.75× PyTorch",
+        "784-30-10 epoch with fit(compile=True) at most 1.0× PyTorch",
+        "notebook 10's composition",
+    ):
+        assert target in run.stdout or torch_missing
+    assert "peak memory of that fit" in run.stdout
+    assert "in and out of their Values" in run.stdout
     assert "compiled chain time per node flat within 1.3×" in run.stdout
     assert "tracing plus fusion at most 5% of one eager moons step" in run.stdout
     assert "| import autograd | fresh interpreter | valuegrad |" in run.stdout
