@@ -127,19 +127,16 @@ class Module:
 
     def load(self, path: str | Path) -> Module:
         """Read parameters written by ``save``. A corrupt or mismatched file raises
-        ValueError naming the file and leaves the module unchanged; a file far larger than
-        this module's could be is refused before it is read. Returns the module."""
+        ValueError naming the file and leaves the module unchanged. Only a regular file is
+        read (a link is followed; a FIFO or a device is refused without reading it), and
+        never more of it than a saved file of this module could hold. Returns the module."""
         path = Path(path)
         named = [name for name, _ in self.named_parameters()]
         limit = 65536 + sum(len(name) + BYTES_PER_PARAMETER for name in named)
-        size = path.stat().st_size
-        if size > limit:
-            raise ValueError(
-                f"load: {path} is {size:,} bytes, more than a saved {type(self).__name__} of "
-                f"{len(named)} parameters can be (at most {limit:,} bytes)"
-            )
+        what = f"a saved {type(self).__name__} of {len(named)} parameters"
+        data = files.read_limited(path, limit, "load", what)
         try:
-            document = json.loads(path.read_bytes().decode("utf-8"))
+            document = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ValueError(f"load: {path} is not a saved module: {error}") from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
