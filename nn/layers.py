@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import autograd
 from autograd import Value, checks
@@ -186,13 +186,10 @@ class MLP(Module):
                 x = self._dropouts[i](x)
         return x
 
-    @classmethod
-    def from_torch(cls, module: Any) -> MLP:
-        """The MLP a PyTorch ``Sequential`` of ``Linear`` layers and activations holds, with
-        its weights exactly (see ``nn.bridge.from_torch``)."""
-        from .bridge import from_torch
+    if TYPE_CHECKING:  # for type checkers only: nn.bridge adds it when nn is imported
 
-        return from_torch(module)
+        @classmethod
+        def from_torch(cls, module: Any) -> MLP: ...
 
     def train(self, mode: bool = True) -> MLP:
         super().train(mode)

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import autograd
 from autograd import Value, checks, files
@@ -154,33 +154,12 @@ class Module:
             raise ValueError(f"load: {path} does not fit: {error}") from None
         return self
 
-    # PyTorch (optional, imported only here): see nn.bridge.
+    if TYPE_CHECKING:  # for type checkers only: nn.bridge adds these when nn is imported
 
-    def to_torch(self) -> Any:
-        """This network as a float64 ``torch.nn.Sequential`` holding exactly its weights."""
-        from .bridge import to_torch
-
-        return to_torch(self)
-
-    def torch_state_dict(self) -> dict[str, Any]:
-        """The PyTorch state dict of ``to_torch()``: "0.weight", "0.bias", …"""
-        from .bridge import torch_state_dict
-
-        return torch_state_dict(self)
-
-    def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Set every parameter from a PyTorch state dict; it raises and changes nothing if
-        a key, a shape or a value does not fit."""
-        from .bridge import load_torch_state_dict
-
-        load_torch_state_dict(self, state)
-
-    def torch_names(self) -> dict[str, str]:
-        """Each parameter's name here and in PyTorch: ``layers.0.neurons.3.w1`` ->
-        ``0.weight[3, 1]``."""
-        from .bridge import torch_names
-
-        return torch_names(self)
+        def to_torch(self) -> Any: ...
+        def torch_state_dict(self) -> dict[str, Any]: ...
+        def load_torch_state_dict(self, state: Mapping[str, Any]) -> None: ...
+        def torch_names(self) -> dict[str, str]: ...
 
     def _members(self) -> Iterator[tuple[str, Any]]:
         """Attributes that may hold parameters, in the order they were set."""
