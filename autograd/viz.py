@@ -106,6 +106,11 @@ def _options(where: str, options: Mapping[str, Any]) -> _Options:
     if opts.collapse not in (None, "neuron"):
         raise ValueError(f"{where}: collapse must be None or 'neuron', got {opts.collapse!r}")
     integer(opts.max_nodes, where, "max_nodes", low=1)
+    for flag in ("show_data", "show_grad"):
+        if type(getattr(opts, flag)) is not bool:  # show_grad="False" would be true
+            raise TypeError(
+                f"{where}: {flag} must be True or False, got {type(getattr(opts, flag)).__name__}"
+            )
     try:
         format(1.5, opts.number_format)
     except (TypeError, ValueError):
@@ -147,7 +152,7 @@ def to_text(
     With ``tangents`` (each input's tangent, by Value or label) every line also shows the
     node's tangent in forward mode along that direction.
     """
-    _options("to_text", {"number_format": number_format})
+    _options("to_text", {"number_format": number_format, "show_grad": show_grad})
     order = _order(root, "to_text")
     pushed = None
     if tangents is not None:
