@@ -60,11 +60,11 @@ def real(
 
 
 def sequence(values: object, where: str, name: str) -> list[Any]:
-    """``values`` as a list (a list as it is), for an argument whose items count in order:
-    a list, a tuple, a NumPy array, a range, a generator. A mapping (which would give its
-    keys), a set (which has no order), a string, a single number, or anything else that is
-    not items in order, is a TypeError naming ``name``."""
-    if type(values) is list:  # the common case first: no ABC checks
+    """``values`` as a list (a list as it is, not copied), for an argument whose items
+    count in order: a list, a tuple, a NumPy array, a range, a generator. A mapping (which
+    would give its keys), a set (which has no order), a string, a single number, or
+    anything else that is not items in order, is a TypeError naming ``name``."""
+    if isinstance(values, list):  # the common case first: no ABC checks (a list subclass too)
         return values
     if (
         isinstance(values, (str, bytes, bytearray, Mapping, Set))

@@ -100,11 +100,10 @@ class Layer(Module):
         ]
 
     def forward(self, x: Input) -> list[Value]:
+        if not isinstance(x, list):  # a dict would give its keys, a set its own order
+            x = checks.sequence(x, "Layer", "the input")
         # Numbers become leaves once here, not once per neuron: one x0 feeds every neuron.
-        x = [
-            xi if isinstance(xi, Value) else Value(xi)
-            for xi in checks.sequence(x, "Layer", "the input")
-        ]
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
         return [neuron(x) for neuron in self.neurons]
 
     def __repr__(self) -> str:
