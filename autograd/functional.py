@@ -147,10 +147,10 @@ def grad(
     Inside a function being traced (``autograd.compile``), the gradients are always Values,
     recorded like any other op, so that the program computes them at every sample.
     """
-    seeds = _seeds(outputs, grad_outputs, "grad", as_values=bool(create_graph))
-    targets = _nodes(inputs, "grad", "inputs")
     if is_tracing():  # inside a function being compiled: the derivative is part of it
         create_graph = True
+    seeds = _seeds(outputs, grad_outputs, "grad", as_values=bool(create_graph))
+    targets = _nodes(inputs, "grad", "inputs")
     if create_graph:
         with enable_grad():
             grads = _backpropagate(seeds, on_values=True)

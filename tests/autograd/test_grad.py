@@ -289,3 +289,15 @@ def test_a_numpy_derivative_becomes_a_float_in_a_graph_of_gradients() -> None:
     x = Value(1.0)
     (g,) = grad(NumpyRule.apply(x), [x], create_graph=True)
     assert (type(g.data), g.data) == (float, 2.0)
+
+
+def test_a_value_seed_inside_a_compiled_function_is_traced_not_read() -> None:
+    """Inside a traced function grad records its derivative, seeds included: reading the
+    seed's value there would bake the first sample's into the program."""
+
+    def f(x: Value) -> Value:
+        (g,) = grad(x * x * x, [x], grad_outputs=x)  # x · 3x² = 3x³
+        return g
+
+    compiled = autograd.compile(f)
+    assert compiled.map([1.0, 2.0, 3.0]).tolist() == [3.0, 24.0, 81.0]
