@@ -4,7 +4,7 @@ Every ``numbers.Real`` is a real number (Python's int and float, NumPy's float64
 int64, ``fractions.Fraction``…) and every ``numbers.Integral`` a whole number. Bad input
 gets Python's usual exception, naming where it was passed and what it was:
 
-* not a number at all: ``TypeError``;
+* not a number at all, or not a sequence where one is due: ``TypeError``;
 * NaN, ±inf, or outside the allowed range: ``ValueError``;
 * an integer too large for a float: ``OverflowError``.
 
@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import operator
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from math import isfinite
 from numbers import Integral, Real
+from typing import Any
 
-__all__ = ["integer", "real", "reals"]
+__all__ = ["integer", "real", "reals", "sequence"]
 
 
 def real(
@@ -58,15 +59,30 @@ def real(
     return value
 
 
-def reals(values: object, where: str, name: str = "") -> list[float]:
-    """A sequence of real numbers (a list, a tuple, a NumPy array…) as a list of floats;
-    a single number or a string is a TypeError, as is any item that is not a number."""
-    if isinstance(values, (str, bytes, Real)) or not isinstance(values, Iterable):
+def sequence(values: object, where: str, name: str) -> list[Any]:
+    """``values`` as a list (a list as it is, not copied), for an argument whose items
+    count in order: a list, a tuple, a NumPy array, a range, a generator. A mapping (which
+    would give its keys), a set (which has no order), a string, a single number, or
+    anything else that is not items in order, is a TypeError naming ``name``."""
+    if isinstance(values, list):  # the common case first: no ABC checks (a list subclass too)
+        return values
+    if (
+        isinstance(values, (str, bytes, bytearray, Mapping, Set))
+        or not isinstance(values, Iterable)
+        or getattr(values, "ndim", None) == 0  # a NumPy scalar array: one number
+    ):
         raise TypeError(
-            f"{where}: {name or 'the values'} must be a sequence of numbers, "
+            f"{where}: {name} must be a sequence (a list, a tuple, an array), "
             f"got {type(values).__name__}"
         )
-    return [real(x, where) for x in values]
+    return list(values)
+
+
+def reals(values: object, where: str, name: str = "") -> list[float]:
+    """A sequence of real numbers (see ``sequence``) as a new list of floats; an item that is
+    not a real number is a TypeError naming it (``inputs[1]``)."""
+    items = sequence(values, where, name or "the values")
+    return [real(x, where, f"{name}[{i}]" if name else "") for i, x in enumerate(items)]
 
 
 def integer(

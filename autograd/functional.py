@@ -14,7 +14,7 @@ from math import isfinite
 from numbers import Real
 from typing import Any
 
-from .checks import real, reals
+from .checks import real, reals, sequence
 from .engine import (
     _UNDEFINED,
     Operand,
@@ -32,8 +32,9 @@ from .modes import enable_grad, is_tracing
 from .ops import Linear, LogSumExp, Max, ShiftedExp, ShiftedLogSumExp, Sum, Take
 
 
-def _values(values: Iterable[Operand], op: str) -> list[Value]:
-    return [_operand(v, op) for v in values]
+def _values(values: Iterable[Operand], op: str, what: str = "the values") -> list[Value]:
+    """The operands as Values, from a sequence (never a mapping's keys or a set's order)."""
+    return [_operand(v, op) for v in sequence(values, op, what)]
 
 
 def _nonempty(values: Iterable[Operand], op: str) -> list[Value]:
@@ -73,6 +74,10 @@ def linear(
     """bias + Σ wᵢ·xᵢ as one node (a neuron before its activation): the same numbers as the
     chain of * and + it replaces, with a fifth of the nodes, so the graph is faster to build
     and to backpropagate."""
+    if not isinstance(inputs, list):  # a list, the usual case, costs no call: once per neuron
+        inputs = sequence(inputs, "linear", "inputs")
+    if not isinstance(weights, list):
+        weights = sequence(weights, "linear", "weights")
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(inputs)} inputs but {len(weights)} weights")
     operands = [bias]
@@ -126,13 +131,15 @@ def grad(
     """d output / d x for each x in ``inputs``, returned as a list; no ``.grad`` is touched.
 
     ``outputs`` is a Value or several; with several, the result is the gradient of
-    Σ seedᵢ·outputᵢ, the seeds being ``grad_outputs`` (1.0 each by default), as in
-    ``torch.autograd.grad``: a vector-Jacobian product.
+    Σ seedᵢ·outputᵢ, the seeds being ``grad_outputs`` (1.0 each by default; numbers or
+    Values), as in ``torch.autograd.grad``: a vector-Jacobian product.
 
-    By default the gradients are floats, exactly the numbers ``backward()`` would give. With
-    ``create_graph=True`` they are Values whose graph leads back to the inputs (recorded even
-    inside ``no_grad()``, as in PyTorch), so ``grad`` applies to them again: second and third
-    derivatives. The derivative rules are the ops' own ``local_grads``, evaluated on Values.
+    By default the gradients are floats, exactly the numbers ``backward()`` would give, and
+    nothing is recorded: a Value given as a seed counts by its value. With
+    ``create_graph=True`` they are Values whose graph leads back to the inputs (and to any
+    seed given as a Value), recorded even inside ``no_grad()``, as in PyTorch, so ``grad``
+    applies to them again: second and third derivatives. The derivative rules are the ops'
+    own ``local_grads``, evaluated on Values.
 
     An input the outputs do not depend on raises ValueError, unless ``allow_unused=True``:
     then its gradient is 0.0 (``Value(0.0)`` with ``create_graph``).
@@ -140,10 +147,10 @@ def grad(
     Inside a function being traced (``autograd.compile``), the gradients are always Values,
     recorded like any other op, so that the program computes them at every sample.
     """
-    seeds = _seeds(outputs, grad_outputs, "grad")
-    targets = _nodes(inputs, "grad", "inputs")
     if is_tracing():  # inside a function being compiled: the derivative is part of it
         create_graph = True
+    seeds = _seeds(outputs, grad_outputs, "grad", as_values=bool(create_graph))
+    targets = _nodes(inputs, "grad", "inputs")
     if create_graph:
         with enable_grad():
             grads = _backpropagate(seeds, on_values=True)
@@ -159,13 +166,14 @@ def grad(
                     "pass allow_unused=True to get 0.0 for it"
                 )
             g = 0.0
-        if create_graph:
-            g = g if isinstance(g, Value) else _leaf(g)  # a constant gradient, such as of x + y
-        elif not isfinite(g):
+        if isinstance(g, Value):  # with create_graph
+            results.append(g)
+            continue
+        if not isfinite(g):
             raise _arithmetic_error(
                 g, f"grad: the gradient with respect to inputs[{i}] ({_show(x)}) is {g!r}"
             )
-        results.append(g)
+        results.append(_leaf(g) if create_graph else g)  # a constant one, such as of x + y
     return results
 
 
@@ -173,11 +181,12 @@ def _nodes(values: Value | Sequence[Value], where: str, what: str) -> list[Value
     """A Value or a sequence of them, as a list; anything else is a TypeError naming it."""
     if isinstance(values, Value):
         return [values]
-    if not isinstance(values, Iterable):
+    try:
+        nodes = sequence(values, where, what)
+    except TypeError:
         raise TypeError(
             f"{where}: {what} must be a Value or a sequence of Values, got {type(values).__name__}"
-        )
-    nodes = list(values)
+        ) from None
     for i, x in enumerate(nodes):
         if not isinstance(x, Value):
             raise TypeError(f"{where}: {what}[{i}] must be a Value, got {type(x).__name__}")
@@ -185,20 +194,36 @@ def _nodes(values: Value | Sequence[Value], where: str, what: str) -> list[Value
 
 
 def _seeds(
-    outputs: Value | Sequence[Value], seeds: Operand | Sequence[Operand] | None, where: str
+    outputs: Value | Sequence[Value],
+    seeds: Operand | Sequence[Operand] | None,
+    where: str,
+    *,
+    as_values: bool,
 ) -> dict[Value, Any]:
     """Each output with the gradient that seeds it (1.0 unless given), summed where an
-    output is given twice."""
+    output is given twice. A seed given as a Value stays one only ``as_values`` (with
+    create_graph); otherwise its value is taken, as PyTorch does."""
     roots = _nodes(outputs, where, "outputs")
     if not roots:
         raise ValueError(f"{where}: needs at least one output")
     if seeds is None:
         given: list[Any] = [1.0] * len(roots)
     else:
-        given = [seeds] if isinstance(seeds, (Value, Real)) else list(seeds)
+        try:
+            given = [seeds] if isinstance(seeds, (Value, Real)) else sequence(seeds, where, "")
+        except TypeError:
+            raise TypeError(
+                f"{where}: grad_outputs must be a number, a Value or a sequence of them, got "
+                f"{type(seeds).__name__}"
+            ) from None
         if len(given) != len(roots):
             raise ValueError(f"{where}: {len(roots)} outputs but {len(given)} grad_outputs")
-        given = [g if isinstance(g, Value) else real(g, where, "grad_outputs") for g in given]
+        given = [
+            (g if as_values else g.data)
+            if isinstance(g, Value)
+            else real(g, where, f"grad_outputs[{i}]")
+            for i, g in enumerate(given)
+        ]
     found: dict[Value, Any] = {}
     for root, seed in zip(roots, given, strict=True):
         found[root] = found[root] + seed if root in found else seed
@@ -226,10 +251,24 @@ def _backpropagate(seeds: dict[Value, Any], *, on_values: bool) -> dict[Value, A
             raise _bad_local_grads(node, local)
         if not on_values:
             local = _float_partials(node, local)  # a custom rule may give NumPy scalars
+        elif not all(type(d) is Value or type(d) is float for d in local):
+            local = _value_partials(node, local)
         for parent, d in zip(parents, local, strict=True):
             part = _times(g, d)
             grads[parent] = part if parent not in grads else grads[parent] + part
     return grads
+
+
+def _value_partials(node: Value, local: Sequence[Any]) -> list[Any]:
+    """A rule's local derivatives, evaluated on Values, as Values or floats (a NumPy scalar
+    becomes a float); anything else, such as a complex number, is the TypeError of
+    ``_bad_local_grads``."""
+    partials = []
+    for d in local:
+        if not isinstance(d, (Value, Real)):
+            raise _bad_local_grads(node, local)
+        partials.append(d if isinstance(d, Value) else float(d))
+    return partials
 
 
 def _times(g: Any, d: Any) -> Any:

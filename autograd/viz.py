@@ -106,6 +106,11 @@ def _options(where: str, options: Mapping[str, Any]) -> _Options:
     if opts.collapse not in (None, "neuron"):
         raise ValueError(f"{where}: collapse must be None or 'neuron', got {opts.collapse!r}")
     integer(opts.max_nodes, where, "max_nodes", low=1)
+    for flag in ("show_data", "show_grad"):
+        if type(getattr(opts, flag)) is not bool:  # show_grad="False" would be true
+            raise TypeError(
+                f"{where}: {flag} must be True or False, got {type(getattr(opts, flag)).__name__}"
+            )
     try:
         format(1.5, opts.number_format)
     except (TypeError, ValueError):
@@ -147,7 +152,7 @@ def to_text(
     With ``tangents`` (each input's tangent, by Value or label) every line also shows the
     node's tangent in forward mode along that direction.
     """
-    _options("to_text", {"number_format": number_format})
+    _options("to_text", {"number_format": number_format, "show_grad": show_grad})
     order = _order(root, "to_text")
     pushed = None
     if tangents is not None:
@@ -195,7 +200,7 @@ def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -
     shows the gradients known after k + 1 nodes (those not yet known as "?") and highlights
     the node whose gradient was just completed. The first frame has only the output's
     gradient; the last has them all. No ``.grad`` is changed."""
-    return [_digraph(source) for source in _steps(root, names, options, "backward_steps")[0]]
+    return [_digraph(source) for source in _steps(root, names, options, "backward_steps")]
 
 
 def forward_steps(
@@ -205,15 +210,15 @@ def forward_steps(
     Value or label; the other leaves' are 0): in topological order, frame k shows each node's
     value and the tangents known after k + 1 nodes ("?" for the rest), and highlights the
     node just computed. The last frame shows d root / d(direction). No ``.grad`` changes."""
-    sources, _ = _steps(root, names, options, "forward_steps", tangents=tangents)
+    sources = _steps(root, names, options, "forward_steps", tangents=tangents)
     return [_digraph(source) for source in sources]
 
 
 def show_backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> None:
     """In a notebook, the explorer of ``backward_steps`` (see ``save_html``) as an HTML
-    output: a slider, buttons and the arrow keys where scripts run; every frame, one after
-    another, where they do not (a notebook opened without a kernel, a code host). It needs
-    no kernel and no widget library."""
+    output: a slider, buttons and the arrow keys where scripts run; every step's caption,
+    one after another, then the finished drawing, where they do not (a notebook opened
+    without a kernel, a code host). It needs no kernel and no widget library."""
     _show(root, names, options, "show_backward_steps", None)
 
 
@@ -233,8 +238,7 @@ def _show(
 ) -> None:
     from IPython.display import HTML, display
 
-    sources, captions = _steps(root, names, options, where, tangents)
-    display(HTML(explorer.widget([_svg(source) for source in sources], captions)))
+    display(HTML(explorer.widget(_stepper(root, names, options, where, tangents))))
 
 
 def save_html(
@@ -248,10 +252,12 @@ def save_html(
 ) -> Path:
     """One self-contained HTML page (no network, no external script or font) that steps
     through backprop (``steps="backward"``), or through forward mode along ``tangents``
-    (``steps="forward"``): each frame's drawing, embedded once, with a slider, previous and
-    next buttons, the arrow keys, the step number and a caption saying what the step
-    computed. ``steps=None`` saves the drawing alone. Takes the drawing options of
-    ``to_dot``; the file is written atomically. Returns the path."""
+    (``steps="forward"``): the drawing, embedded once and restyled for each step (the
+    numbers known so far, the node just completed outlined in red), with a slider,
+    previous and next buttons, the arrow keys, the step number and a caption saying what
+    the step computed. The page grows with the graph, not with its square. ``steps=None``
+    saves the drawing alone. Takes the drawing options of ``to_dot``; the file is written
+    atomically. Returns the path."""
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"save_html: {path.name!r} is not an .html file name")
@@ -262,14 +268,13 @@ def save_html(
     name = root.label or root.op or "the value" if isinstance(root, Value) else "?"
     if steps is None:
         opts = _options("save_html", options)
-        svgs = [_svg(_dot(root, opts, _parameter_names(names)))]
-        captions = [f"{name} = {format(root.data, opts.number_format)}"]
+        drawing = _svg(_dot(root, opts, _parameter_names(names)))
+        stepper = explorer.Stepper(drawing, [f"{name} = {format(root.data, opts.number_format)}"])
         title = f"The graph of {name}"
     else:
-        sources, captions = _steps(root, names, options, "save_html", tangents)
-        svgs = [_svg(source) for source in sources]
+        stepper = _stepper(root, names, options, "save_html", tangents)
         title = f"{'backward()' if steps == 'backward' else 'Forward mode'}, step by step: {name}"
-    return write_atomic(path, explorer.page(svgs, captions, title))
+    return write_atomic(path, explorer.page(stepper, title))
 
 
 def _svg(source: str) -> str:
@@ -302,7 +307,7 @@ def save_backward_steps(
             f"one file each into a folder: pass a folder (and format={suffix!r}), or a .gif "
             "file name for one animation"
         )
-    sources, _ = _steps(root, names, options, "save_backward_steps")
+    sources = _steps(root, names, options, "save_backward_steps")
     path.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(sources)))
     return [
@@ -321,7 +326,7 @@ def _save_gif(
         raise ModuleNotFoundError(
             "An animated GIF needs Pillow: pip install valuegrad[viz]", name="PIL"
         ) from None
-    sources, _ = _steps(root, names, options, "save_backward_steps")
+    sources = _steps(root, names, options, "save_backward_steps")
     drawings = [
         Image.open(io.BytesIO(_digraph(s).pipe(format="png"))).convert("RGB") for s in sources
     ]
@@ -347,40 +352,149 @@ def _save_gif(
 # Building the DOT source
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """A backward or forward pass, step by step: the nodes in the order the steps complete
+    them, and the number each step finds (a gradient or a tangent), from one evaluation of
+    the local derivatives (``_Linearization``), the numbers backward() and jvp() use."""
+
+    opts: _Options
+    parameters: dict[Value, str]
+    order: list[Value]  # topological
+    linear_map: _Linearization
+    steps: list[Value]
+    found: dict[Value, float]
+    quantity: str  # "grad" or "tangent"
+    seeds: dict[Value, float] | None  # the inputs' tangents, in forward mode
+
+
+def _walk(
+    root: Value,
+    names: Names | None,
+    options: Mapping[str, Any],
+    where: str,
+    tangents: Tangents | None,
+) -> _Walk:
+    opts = _options(where, options)
+    parameters = _parameter_names(names)
+    order = _order(root, where)
+    linear_map = _Linearization([root])
+    if tangents is None:
+        # backward: a node's gradient is complete once every node that uses it is done
+        found = linear_map.pull({root: 1.0})
+        return _Walk(opts, parameters, order, linear_map, order[::-1], found, "grad", None)
+    # forward: a node's tangent is known once its parents' are
+    seeds = _seeds(order, tangents, where)
+    found = linear_map.push(seeds)
+    return _Walk(opts, parameters, order, linear_map, order, found, "tangent", seeds)
+
+
 def _steps(
     root: Value,
     names: Names | None,
     options: Mapping[str, Any],
     where: str,
     tangents: Tangents | None = None,
-) -> tuple[list[str], list[str]]:
-    """Each step's drawing (DOT source) and its caption in words: of backward(), or of
-    forward mode along ``tangents``. Both come from one evaluation of the local derivatives
-    (``_Linearization``), the numbers backward() and jvp() use."""
-    opts = _options(where, options)
-    parameters = _parameter_names(names)
-    order = _order(root, where)
-    linear_map = _Linearization([root])
-
-    def number(x: float) -> str:
-        return format(x, opts.number_format)
-
-    if tangents is None:
-        # backward: a node's gradient is complete once every node that uses it is done
-        found = linear_map.pull({root: 1.0})
-        steps, quantity = order[::-1], "grad"
-        captions = explorer.backward_captions(order, linear_map, found, number)
-    else:  # forward: a node's tangent is known once its parents' are
-        seeds = _seeds(order, tangents, where)
-        found = linear_map.push(seeds)
-        steps, quantity = order, "tangent"
-        captions = explorer.forward_captions(order, linear_map, found, seeds, number)
+) -> list[str]:
+    """Each step's whole drawing (DOT source): of backward(), or of forward mode along
+    ``tangents``."""
+    walk = _walk(root, names, options, where, tangents)
     known: dict[Value, float] = {}
     frames = []
-    for node in steps:
-        known[node] = found.get(node, 0.0)
-        frames.append(_dot(root, opts, parameters, dict(known), node, quantity))
-    return frames, captions
+    for node in walk.steps:
+        known[node] = walk.found.get(node, 0.0)
+        frames.append(_dot(root, walk.opts, walk.parameters, dict(known), node, walk.quantity))
+    return frames
+
+
+def _stepper(
+    root: Value,
+    names: Names | None,
+    options: Mapping[str, Any],
+    where: str,
+    tangents: Tangents | None = None,
+) -> explorer.Stepper:
+    """What the explorer needs: the finished drawing, drawn once with each box tagged, the
+    node each step completes, and each step's caption in words."""
+    walk = _walk(root, names, options, where, tangents)
+    found = {node: walk.found.get(node, 0.0) for node in walk.order}
+    source = _dot(root, walk.opts, walk.parameters, found, None, walk.quantity, tagged=True)
+
+    def number(x: float) -> str:
+        return format(x, walk.opts.number_format)
+
+    called, expressions = _caption_names(walk.order, walk.parameters, number)
+    if walk.seeds is None:
+        captions = explorer.backward_captions(
+            walk.order, walk.linear_map, found, called, expressions, number
+        )
+    else:
+        constants = [n for n in walk.order if _role(n, root, walk.parameters) == "constant"]
+        captions = explorer.forward_captions(
+            walk.order, walk.linear_map, found, walk.seeds, called, expressions, constants, number
+        )
+    index = {node: i for i, node in enumerate(walk.order)}
+    return explorer.Stepper(
+        _svg(source),
+        captions,
+        [index[node] for node in walk.steps],
+        walk.quantity,
+        walk.opts.show_grad,
+    )
+
+
+def _caption_names(
+    order: list[Value], parameters: Mapping[Value, str], number: Callable[[float], str]
+) -> tuple[dict[Value, str], dict[Value, str]]:
+    """How captions name each node, as the drawing shows it: a parameter by its dotted name,
+    a labelled node by its label, a constant by its value, an unlabelled op node by what it
+    computes from its parents' names (``2 * w``, ``relu(x)``) or, where that would be long,
+    by the cluster it is drawn in and its op (``layers.0.neurons.1.linear``), else as
+    ``linear(…)``; an unlabelled output is ``out``. Also what each op node computes."""
+    owners = _owners(order, dict(parameters)) if parameters else {}
+    names: dict[Value, str] = {}
+    expressions: dict[Value, str] = {}
+    for node in order:  # parents first
+        if node.parents:
+            expressions[node] = _expression(node, names)
+        if node in parameters:
+            names[node] = parameters[node]
+        elif node.label:
+            names[node] = node.label
+        elif not node.parents:
+            names[node] = number(node.data)
+        elif len(expressions[node]) <= _LONG and "…" not in expressions[node]:
+            names[node] = expressions[node]
+        elif owners.get(node):
+            names[node] = f"{owners[node]}.{node.op}"
+        else:
+            names[node] = f"{node.op}(…)"
+    root = order[-1]
+    if root.parents and not root.label and root not in parameters:
+        names[root] = "out"
+    return names, expressions
+
+
+_LONG = 32  # characters: a longer expression names a node by its cluster, or as op(…)
+
+
+def _expression(node: Value, names: Mapping[Value, str]) -> str:
+    """What ``node`` computes, in its parents' names and the drawing's op symbols (its
+    first two operands and … for an op of many)."""
+    args = [names[p] for p in node.parents]
+    symbol = _SYMBOLS.get(node.op)
+    if symbol and len(args) == 2:
+        return f"{_grouped(args[0])} {symbol} {_grouped(args[1])}"
+    if node.op == "neg" and len(args) == 1:
+        return f"-{_grouped(args[0])}"
+    shown = args if len(args) <= 3 else [*args[:2], "…"]
+    return f"{node.op}({', '.join(shown)})"
+
+
+def _grouped(name: str) -> str:
+    """A name inside a larger expression: in parentheses if it is an expression itself or
+    a negative number."""
+    return f"({name})" if " " in name or name.startswith("-") else name
 
 
 def _seeds(order: list[Value], tangents: Tangents, where: str) -> dict[Value, float]:
@@ -481,9 +595,11 @@ def _dot(
     known: dict[Value, float] | None = None,
     highlight: Value | None = None,
     quantity: str = "grad",
+    tagged: bool = False,
 ) -> str:
     """The DOT source; ``known`` (with ``quantity`` naming it, "grad" or "tangent") replaces
-    the nodes' .grad, a missing node showing "?"."""
+    the nodes' .grad, a missing node showing "?". ``tagged`` gives the box of node i the id
+    ``n<i>`` (a collapsed neuron whose output is node i, ``b<i>``), for the explorer."""
     order = _order(root, "to_dot")
     index = {node: i for i, node in enumerate(order)}
     owners = _owners(order, parameters) if parameters else {}
@@ -525,6 +641,8 @@ def _dot(
             fields.append(f"{quantity} {grad_of(node)}")
         role = _role(node, root, parameters)
         style = f'fillcolor="{COLOURS[role]}"'
+        if tagged:
+            style += f' id="n{i}"'
         if node is highlight:
             style += f' color="{HIGHLIGHT}" penwidth=3'
         label = "{" + " | ".join(fields or [" "]) + "}"
@@ -540,7 +658,8 @@ def _dot(
                 attrs = f' [label="{position}"]' if ordered else ""
                 edges.append(f"{node_id(parent)} -> n{i}op{attrs}")
     if boxes:
-        _collapsed_boxes(order, boxes, node_id, number, grad_of, lines, edges, quantity)
+        tags = index if tagged else None
+        _collapsed_boxes(order, boxes, node_id, number, grad_of, lines, edges, quantity, tags)
 
     body = [
         f"graph [rankdir={opts.rankdir} fontname=Helvetica]",
@@ -562,9 +681,11 @@ def _collapsed_boxes(
     lines: dict[str, list[str]],
     edges: list[str],
     quantity: str,
+    tags: Mapping[Value, int] | None,
 ) -> None:
     """Draw each collapsed neuron as one box showing its output (its last node in
-    topological order), with one edge from each outside node that feeds it."""
+    topological order), with one edge from each outside node that feeds it; with ``tags``
+    (each node's topological index) the box's id is ``b`` and its output's index."""
     outputs: dict[str, Value] = {}
     fed: dict[str, list[str]] = {}
     for node in order:
@@ -580,8 +701,9 @@ def _collapsed_boxes(
     for group, out in outputs.items():
         box = _box_id(group)
         label = f"{{{_escape(group)} | out {number(out.data)} | {quantity} {grad_of(out)}}}"
+        tag = f' id="b{tags[out]}"' if tags is not None else ""
         lines.setdefault(_group_parent(group), []).append(
-            f'{box} [label="{label}" fillcolor="{COLOURS["parameter"]}" style="filled,bold"]'
+            f'{box} [label="{label}" fillcolor="{COLOURS["parameter"]}" style="filled,bold"{tag}]'
         )
         edges.extend(f"{source} -> {box}" for source in fed[group])
 

@@ -7,7 +7,8 @@ a training loop, data sets and the worked reference cases.
 (17, ['layers.0.neurons.0.w0', 'layers.0.neurons.0.w1', 'layers.0.neurons.0.b'])
 """
 
-from . import datasets, init, losses, optim
+# bridge gives Module and MLP their PyTorch methods (to_torch, from_torch, ...)
+from . import bridge, datasets, init, losses, optim
 from .compiled import CompiledStep, compile_step
 from .layers import ACTIVATIONS, MLP, Dropout, Layer, Neuron
 from .losses import (
@@ -37,6 +38,7 @@ __all__ = [
     "Optimizer",
     "accuracy",
     "binary_cross_entropy",
+    "bridge",
     "compile_step",
     "cross_entropy",
     "datasets",

@@ -28,7 +28,9 @@ GATES = {
 
 def logic_gate(name: str) -> Data:
     """The truth table of a gate (not, and, or, xor, nand, nor): inputs and 0/1 outputs."""
-    key = name.lower() if isinstance(name, str) else name
+    if not isinstance(name, str):
+        raise TypeError(f"logic_gate: name must be a str, got {type(name).__name__}")
+    key = name.lower()
     if key not in GATES:
         raise ValueError(f"logic_gate: unknown gate {name!r}; choose one of {', '.join(GATES)}")
     return [list(x) for x, _ in GATES[key]], [y for _, y in GATES[key]]
@@ -94,6 +96,7 @@ def train_test_split(
     X: list, y: list, test_fraction: float = 0.25, seed: int | None = None
 ) -> tuple[list, list, list, list]:
     """Shuffle with ``seed`` and split into X_train, X_test, y_train, y_test."""
+    X, y = checks.sequence(X, "train_test_split", "X"), checks.sequence(y, "train_test_split", "y")
     if len(X) != len(y):
         raise ValueError(f"train_test_split: {len(X)} inputs but {len(y)} targets")
     test_fraction = checks.real(

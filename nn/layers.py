@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 import autograd
 from autograd import Value, checks
@@ -25,6 +25,8 @@ Input = Sequence[Value | float]
 
 
 def _activation(name: str) -> Callable[[Value], Value]:
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be a str, got {type(name).__name__}")
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
@@ -53,6 +55,8 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ) -> None:
         nin = _size(nin, "Neuron", "nin")
+        if not isinstance(init, str):
+            raise TypeError(f"Neuron: init must be a str, got {type(init).__name__}")
         if init not in SCHEMES:
             raise ValueError(f"unknown init {init!r}; choose one of {', '.join(SCHEMES)}")
         draw, generator = SCHEMES[init], _generator(seed, rng)
@@ -96,6 +100,8 @@ class Layer(Module):
         ]
 
     def forward(self, x: Input) -> list[Value]:
+        if not isinstance(x, list):  # a dict would give its keys, a set its own order
+            x = checks.sequence(x, "Layer", "the input")
         # Numbers become leaves once here, not once per neuron: one x0 feeds every neuron.
         x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]
         return [neuron(x) for neuron in self.neurons]
@@ -153,12 +159,14 @@ class MLP(Module):
         dropout: float = 0.0,
         seed: int | None = None,
     ) -> None:
-        if isinstance(sizes, str) or not isinstance(sizes, Iterable):
+        try:
+            widths = checks.sequence(sizes, "MLP", "sizes")
+        except TypeError:
             raise TypeError(
                 "MLP: sizes must be a sequence of layer widths such as [16, 1], "
                 f"got {type(sizes).__name__}"
-            )
-        sizes = [_size(n, "MLP", f"sizes[{i}]") for i, n in enumerate(sizes)]
+            ) from None
+        sizes = [_size(n, "MLP", f"sizes[{i}]") for i, n in enumerate(widths)]
         if not sizes:
             raise ValueError("MLP: sizes must name at least one layer")
         nin = _size(nin, "MLP", "nin")
@@ -186,13 +194,10 @@ class MLP(Module):
                 x = self._dropouts[i](x)
         return x
 
-    @classmethod
-    def from_torch(cls, module: Any) -> MLP:
-        """The MLP a PyTorch ``Sequential`` of ``Linear`` layers and activations holds, with
-        its weights exactly (see ``nn.bridge.from_torch``)."""
-        from .bridge import from_torch
+    if TYPE_CHECKING:  # for type checkers only: nn.bridge adds it when nn is imported
 
-        return from_torch(module)
+        @classmethod
+        def from_torch(cls, module: Any) -> MLP: ...
 
     def train(self, mode: bool = True) -> MLP:
         super().train(mode)

@@ -6,7 +6,7 @@ import json
 import math
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import autograd
 from autograd import Value, checks, files
@@ -127,19 +127,16 @@ class Module:
 
     def load(self, path: str | Path) -> Module:
         """Read parameters written by ``save``. A corrupt or mismatched file raises
-        ValueError naming the file and leaves the module unchanged; a file far larger than
-        this module's could be is refused before it is read. Returns the module."""
+        ValueError naming the file and leaves the module unchanged. Only a regular file is
+        read (a link is followed; a FIFO or a device is refused without reading it), and
+        never more of it than a saved file of this module could hold. Returns the module."""
         path = Path(path)
         named = [name for name, _ in self.named_parameters()]
         limit = 65536 + sum(len(name) + BYTES_PER_PARAMETER for name in named)
-        size = path.stat().st_size
-        if size > limit:
-            raise ValueError(
-                f"load: {path} is {size:,} bytes, more than a saved {type(self).__name__} of "
-                f"{len(named)} parameters can be (at most {limit:,} bytes)"
-            )
+        what = f"a saved {type(self).__name__} of {len(named)} parameters"
+        data = files.read_limited(path, limit, "load", what)
         try:
-            document = json.loads(path.read_bytes().decode("utf-8"))
+            document = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
             raise ValueError(f"load: {path} is not a saved module: {error}") from None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -157,33 +154,12 @@ class Module:
             raise ValueError(f"load: {path} does not fit: {error}") from None
         return self
 
-    # PyTorch (optional, imported only here): see nn.bridge.
+    if TYPE_CHECKING:  # for type checkers only: nn.bridge adds these when nn is imported
 
-    def to_torch(self) -> Any:
-        """This network as a float64 ``torch.nn.Sequential`` holding exactly its weights."""
-        from .bridge import to_torch
-
-        return to_torch(self)
-
-    def torch_state_dict(self) -> dict[str, Any]:
-        """The PyTorch state dict of ``to_torch()``: "0.weight", "0.bias", …"""
-        from .bridge import torch_state_dict
-
-        return torch_state_dict(self)
-
-    def load_torch_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Set every parameter from a PyTorch state dict; it raises and changes nothing if
-        a key, a shape or a value does not fit."""
-        from .bridge import load_torch_state_dict
-
-        load_torch_state_dict(self, state)
-
-    def torch_names(self) -> dict[str, str]:
-        """Each parameter's name here and in PyTorch: ``layers.0.neurons.3.w1`` ->
-        ``0.weight[3, 1]``."""
-        from .bridge import torch_names
-
-        return torch_names(self)
+        def to_torch(self) -> Any: ...
+        def torch_state_dict(self) -> dict[str, Any]: ...
+        def load_torch_state_dict(self, state: Mapping[str, Any]) -> None: ...
+        def torch_names(self) -> dict[str, str]: ...
 
     def _members(self) -> Iterator[tuple[str, Any]]:
         """Attributes that may hold parameters, in the order they were set."""

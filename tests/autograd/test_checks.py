@@ -8,7 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from autograd.checks import integer, real
+from autograd.checks import integer, real, reals, sequence
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,50 @@ def test_integer_takes_every_integral_number_and_gives_an_int(x: object) -> None
 def test_integer_refuses_floats_and_out_of_range(x: object, error: type, message: str) -> None:
     with pytest.raises(error, match=message):
         integer(x, "f", "n", low=1)
+
+
+# Sequences: an argument that holds its items in order
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: [1.0, 2.0],
+        lambda: (1.0, 2.0),
+        lambda: np.array([1.0, 2.0]),
+        lambda: range(1, 3),
+        lambda: (x for x in (1.0, 2.0)),
+        lambda: {"a": 1.0, "b": 2.0}.values(),
+    ],
+    ids=["list", "tuple", "array", "range", "generator", "dict values"],
+)
+def test_sequence_takes_every_ordered_collection_as_a_list(make) -> None:
+    assert sequence(make(), "f", "xs") == [1.0, 2.0]
+    assert reals(make(), "f", "xs") == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        ({0: 1.0}, "dict"),
+        ({1.0, 2.0}, "set"),
+        (frozenset({1.0}), "frozenset"),
+        ({0: 1.0}.keys(), "dict_keys"),
+        ("12", "str"),
+        (b"12", "bytes"),
+        (1.0, "float"),
+        (1j, "complex"),
+        (np.array(1.0), "ndarray"),
+        (None, "NoneType"),
+    ],
+)
+def test_sequence_refuses_what_has_no_order_or_is_one_thing(values: object, kind: str) -> None:
+    with pytest.raises(TypeError, match=r"f: xs must be a sequence \(a list, a tuple, an array"):
+        sequence(values, "f", "xs")
+    with pytest.raises(TypeError, match=rf"f: xs must be a sequence .*, got {kind}"):
+        reals(values, "f", "xs")
+
+
+def test_reals_names_the_item_that_is_not_a_real_number() -> None:
+    with pytest.raises(TypeError, match=r"f: xs\[1\] must be a real number, got complex"):
+        reals([1.0, 1j], "f", "xs")

@@ -42,32 +42,65 @@ def captions_of(page: str) -> list[str]:
 # The page itself
 
 
-def test_the_page_holds_every_frame_once_with_a_caption_in_words(tmp_path: Path) -> None:
+Z_CAPTIONS = [
+    "∂z/∂z = 1: backward() starts at the output",
+    "∂z/∂y = 1·10 = 10 (∂z/∂z · ∂(x * y)/∂y)",
+    "∂z/∂(1) = 10·1 = 10 (∂z/∂y · ∂y/∂(1))",
+    "∂z/∂x = 1·5 = 5 (∂z/∂z · ∂(x * y)/∂x)",
+    "∂z/∂b = 5·1 + 10·1 = 15: two paths, summed (∂z/∂x · ∂x/∂b + ∂z/∂y · ∂y/∂b)",
+    "∂z/∂(2 * w) = 5·1 = 5 (∂z/∂x · ∂x/∂(2 * w))",
+    "∂z/∂w = 5·2 = 10 (∂z/∂(2 * w) · ∂(2 * w)/∂w)",
+    "∂z/∂(2) = 5·3 = 15 (∂z/∂(2 * w) · ∂(2 * w)/∂(2))",
+]
+
+
+def test_the_page_holds_the_drawing_once_and_a_caption_per_step_in_words(tmp_path: Path) -> None:
     z = z_example()
     path = autograd.save_html(z, tmp_path / "z.html")
     page = path.read_text(encoding="utf-8")
-    frames = frames_of(page)
-    steps = autograd.backward_steps(z)
-    assert len(frames) == len(steps) == 8
-    for frame, step in zip(frames, steps, strict=True):
-        grads = re.findall(r"grad ([0-9?]+)", step.source)
-        assert re.findall(r">grad ([0-9?]+)<", frame) == grads  # each frame's own numbers
-    assert captions_of(page) == [
-        f"step {k} of 8{caption}"
-        for k, caption in enumerate(
-            [
-                "∂z/∂z = 1: backward() starts at the output",
-                "∂z/∂y = 1·10 = 10 (∂z/∂z · ∂z/∂y)",
-                "∂z/∂%5 = 10·1 = 10 (∂z/∂y · ∂y/∂%5)",
-                "∂z/∂x = 1·5 = 5 (∂z/∂z · ∂z/∂x)",
-                "∂z/∂b = 5·1 + 10·1 = 15: two paths, summed",
-                "∂z/∂%2 = 5·1 = 5 (∂z/∂x · ∂x/∂%2)",
-                "∂z/∂w = 5·2 = 10 (∂z/∂%2 · ∂%2/∂w)",
-                "∂z/∂%0 = 5·3 = 15 (∂z/∂%2 · ∂%2/∂%0)",
-            ],
-            start=1,
-        )
+    assert len(frames_of(page)) == len(autograd.backward_steps(z)) == 8
+    assert page.count("<svg") == 1  # drawn once, restyled for each step
+    last = autograd.backward_steps(z)[-1].source  # the finished drawing: every gradient known
+    assert sorted(re.findall(r">grad ([0-9?]+)<", page)) == sorted(
+        re.findall(r"grad ([0-9?]+)", last)
+    )
+    assert captions_of(page) == [f"step {k} of 8{c}" for k, c in enumerate(Z_CAPTIONS, start=1)]
+
+
+def test_captions_name_nodes_as_the_drawing_does_and_never_explain_a_gradient_by_itself(
+    tmp_path: Path,
+) -> None:
+    """Every name in a caption is a label, a parameter's name, a constant's value or an
+    expression in those, as drawn; and what a caption explains (∂z/∂y) is not part of its
+    explanation, even where the output is the node that uses it (z = x * y)."""
+    model = nn.MLP(2, [2, 1], seed=0)
+    loss = nn.mse([model([0.5, -0.3])], [1.0])
+    a = Value(3.0, "a")
+    unlabelled = z_example()
+    for node in autograd.topological_order(unlabelled):
+        node.label = node.label if node.label in ("w", "b") else ""
+    graphs = [
+        (z_example(), None),
+        (unlabelled, None),
+        (a * a, None),
+        (loss, model.named_parameters()),
+        (loss, None),
     ]
+    for k, (root, names) in enumerate(graphs):
+        page = autograd.save_html(root, tmp_path / f"{k}.html", names=names).read_text()
+        for caption in captions_of(page):
+            assert "%" not in caption  # the listing's names, which the drawing never shows
+            explained, _, rest = caption.partition(" = ")
+            explanation = rest.rpartition(" (")[2]
+            assert explained not in explanation.split(" · "), caption
+    page = autograd.save_html(loss, tmp_path / "named.html", names=model.named_parameters())
+    captions = captions_of(page.read_text())
+    assert captions[0].endswith("backward() starts at the output, out = sum(…) / 1")
+    assert any(c.startswith("step 11 of 23∂out/∂layers.0.neurons.1.w1 = ") for c in captions)
+    assert (
+        "(∂out/∂out · ∂(a * a)/∂a + ∂out/∂out · ∂(a * a)/∂a)"
+        in captions_of(autograd.save_html(a * a, tmp_path / "aa.html").read_text())[1]
+    )
 
 
 def test_the_page_is_self_contained_small_and_the_same_bytes_each_time(tmp_path: Path) -> None:
@@ -89,13 +122,26 @@ def test_forward_mode_pages_caption_each_tangent(tmp_path: Path) -> None:
         z_example(), tmp_path / "f.html", steps="forward", tangents={"b": 1.0}
     )
     captions = captions_of(page.read_text(encoding="utf-8"))
-    assert captions[0] == "step 1 of 8%0 = 2 is a constant: its tangent is 0"
-    assert captions[1] == "step 2 of 8w is an input not along the direction: its tangent is 0"
-    assert captions[3] == "step 4 of 8b is an input: its tangent is 1, as given"
-    assert captions[-1] == (
-        "step 8 of 8z = mul(x, y): its tangent is 5·1 + 10·1 = 15, each parent's tangent "
-        "times ∂z/∂parent"
-    )
+    assert captions == [
+        f"step {k} of 8{caption}"
+        for k, caption in enumerate(
+            [
+                "the constant 2: its tangent is 0",
+                "w is an input not along the direction: its tangent is 0",
+                "2 * w: its tangent is 3·0 + 2·0 = 0 "
+                "(∂(2 * w)/∂(2) · tangent(2) + ∂(2 * w)/∂w · tangent(w))",
+                "b is an input: its tangent is 1, as given",
+                "x = (2 * w) + b: its tangent is 1·0 + 1·1 = 1 "
+                "(∂x/∂(2 * w) · tangent(2 * w) + ∂x/∂b · tangent(b))",
+                "the constant 1: its tangent is 0",
+                "y = b + 1: its tangent is 1·1 + 1·0 = 1 "
+                "(∂y/∂b · tangent(b) + ∂y/∂(1) · tangent(1))",
+                "z = x * y: its tangent is 5·1 + 10·1 = 15 "
+                "(∂z/∂x · tangent(x) + ∂z/∂y · tangent(y))",
+            ],
+            start=1,
+        )
+    ]
 
 
 def test_a_single_drawing_page_has_no_controls(tmp_path: Path) -> None:
@@ -170,7 +216,7 @@ def test_show_backward_steps_shows_the_same_explorer_as_html(
     page = autograd.save_html(z_example(), tmp_path / "z.html").read_text()
     assert frames_of(backward.data) == frames_of(page)
     assert captions_of(backward.data) == captions_of(page)
-    assert "z = mul(x, y): its tangent is 5·2 + 10·0 = 10" in captions_of(forward.data)[-1]
+    assert "z = x * y: its tangent is 5·2 + 10·0 = 10" in captions_of(forward.data)[-1]
     assert "<html" not in backward.data  # a fragment for the notebook, not a page
 
 
@@ -320,3 +366,69 @@ def test_without_scripts_the_page_shows_every_frame_one_after_another(
     assert not opened.page.locator(".vg-controls").is_visible()
     assert opened.page.locator(".vg-count").first.is_visible()
     opened.context.close()
+
+
+def _frame_numbers(source: str, quantity: str) -> list[str]:
+    """The gradients (or tangents) a frame's DOT source shows, "?" for those not known."""
+    return sorted(re.findall(rf"{quantity} ([^ |}}]+)", source))
+
+
+def _frame_highlight(source: str) -> list[str]:
+    """The fields of the node a frame outlines in red (none when it is inside a collapsed
+    neuron)."""
+    found = re.search(r'label="\{([^"]*)\}"[^\]]*color="#cc0000"', source)
+    return found.group(1).split(" | ") if found else []
+
+
+@in_a_browser
+@pytest.mark.parametrize(
+    "case", ["backward", "forward", "collapsed neurons"], ids=["backward", "forward", "collapsed"]
+)
+def test_in_a_browser_every_step_shows_the_numbers_and_the_outline_of_its_frame(
+    browser: Any, tmp_path: Path, case: str
+) -> None:
+    """The one drawing, restyled, shows at each step exactly what the step's own drawing
+    (backward_steps, forward_steps) shows: the same numbers known, the same node outlined."""
+    if case == "collapsed neurons":
+        model = nn.MLP(2, [2, 1], seed=0)
+        root = nn.mse([model([0.5, -0.3])], [1.0])
+        options: dict[str, Any] = {"names": list(model.named_parameters()), "collapse": "neuron"}
+    else:
+        root, options = z_example(), {}
+    if case == "forward":
+        options["tangents"] = {"b": 1.0}
+        frames = [f.source for f in autograd.forward_steps(root, **options)]
+        path = autograd.save_html(root, tmp_path / "p.html", steps="forward", **options)
+        quantity = "tangent"
+    else:
+        frames = [f.source for f in autograd.backward_steps(root, **options)]
+        path = autograd.save_html(root, tmp_path / "p.html", **options)
+        quantity = "grad"
+    opened = Opened(browser, path)
+    page = opened.page
+    for k, source in enumerate(frames, start=1):
+        assert opened.shown() == [k]
+        texts = page.locator(".vg-frame:visible svg text").all_text_contents()
+        shown = sorted(t.split(" ", 1)[1] for t in texts if t.startswith(quantity + " "))
+        assert shown == _frame_numbers(source, quantity), f"step {k}"
+        outlined = page.locator(".vg-frame:visible svg .vg-on text").all_text_contents()
+        assert outlined == _frame_highlight(source), f"step {k}"
+        page.keyboard.press("ArrowRight")
+    assert opened.problems == []
+    opened.context.close()
+
+
+def _chain(steps: int) -> Value:
+    x = Value(0.5, "x")
+    for _ in range(steps):
+        x = (x * 1.5).tanh()
+    return x
+
+
+def test_the_page_grows_linearly_with_the_graph(tmp_path: Path) -> None:
+    """Three times the nodes, about three times the bytes (it was nine: every frame drew the
+    whole graph again)."""
+    small = autograd.save_html(_chain(15), tmp_path / "small.html").stat().st_size
+    large = autograd.save_html(_chain(45), tmp_path / "large.html").stat().st_size
+    assert len(autograd.topological_order(_chain(45))) == 3 * 45 + 1
+    assert large / small < 3.5

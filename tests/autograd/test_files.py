@@ -51,3 +51,75 @@ def test_a_failure_after_part_of_the_data_leaves_the_old_file_and_no_temporary(
 def test_a_missing_folder_is_pythons_file_not_found_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         write_atomic(tmp_path / "no" / "such" / "folder.txt", "x")
+
+
+# Links and special files: the target is what gets written, and only a regular file
+
+
+def test_writing_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    target = write_atomic(tmp_path / "model.json", "old")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target.name)  # relative, as links usually are
+    assert write_atomic(link, "new") == link
+    assert link.is_symlink()
+    assert os.readlink(link) == "model.json"
+    assert target.read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "model.json"]
+
+
+def test_a_chain_of_links_is_followed_to_the_end_and_a_dangling_link_creates_its_target(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "file.txt"
+    (tmp_path / "second").symlink_to(target)
+    (tmp_path / "first").symlink_to(tmp_path / "second")
+    write_atomic(tmp_path / "first", "through two links")  # the target does not exist yet
+    assert target.read_text() == "through two links"
+    assert (tmp_path / "first").is_symlink()
+    assert (tmp_path / "second").is_symlink()
+    write_atomic(tmp_path / "first", "again")
+    assert target.read_text() == "again"
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["file.txt"]
+
+
+def test_a_link_loop_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    with pytest.raises(OSError, match="symbolic links"):
+        write_atomic(tmp_path / "a", "x")
+    assert (tmp_path / "a").is_symlink()
+    assert (tmp_path / "b").is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
+def test_something_other_than_a_regular_file_is_refused_not_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "null.json"
+    link.symlink_to(os.devnull)
+    with pytest.raises(ValueError, match=r"write_atomic: .*pipe is not a regular file \(a FIFO\)"):
+        write_atomic(fifo, "x")
+    with pytest.raises(ValueError, match=r"null\.json is not a regular file \(a character device"):
+        write_atomic(link, "x")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["null.json", "pipe"]
+
+
+def test_a_folder_in_the_way_is_pythons_is_a_directory_error(tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_atomic(tmp_path / "folder", "x")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_replaced_file_keeps_its_owner_where_allowed(tmp_path: Path) -> None:
+    path = write_atomic(tmp_path / "theirs.txt", "old")
+    os.chown(path, 4321, 4321)
+    os.chmod(path, 0o640)
+    write_atomic(path, "new")
+    assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4321)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

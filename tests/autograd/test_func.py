@@ -214,3 +214,24 @@ def test_a_tangent_too_large_for_a_float_is_an_overflow_error_naming_the_op() ->
 def test_bad_arguments_get_clear_errors(call, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: jvp(lambda x: x * x, [1.0], {0: 1.0}), "jvp: tangents must be a sequence"),
+        (lambda: jvp(lambda x: x * x, [1.0], {1.0}), "jvp: tangents must be a sequence"),
+        (lambda: jvp(lambda x: x * x, {1.0: 0}, [1.0]), "jvp: inputs must be a sequence"),
+        (lambda: hvp(lambda x: x * x, [1.0], {0: 1.0}), "hvp: v must be a sequence"),
+        (lambda: jacobian(lambda x: x * x, {1.0: 0}), "jacobian: inputs must be a sequence"),
+        (lambda: jacfwd(lambda x: x * x, {1.0}), "jacobian: inputs must be a sequence"),
+        (lambda: vjp(lambda x: [x, x], 1.0)[1]({0: 1.0, 1: 2.0}), "vjp_fn: cotangents must be"),
+        (lambda: vjp(lambda x: x, 1.0)[1]([1.0]), r"vjp_fn: cotangents\[0\] must be a real"),
+        (lambda: vjp(lambda x: x, 1j), r"vjp: inputs\[0\] must be a real number, got complex"),
+        (lambda: jvp(lambda x: x, [1.0], [1j]), r"jvp: tangents\[0\] must be a real number"),
+    ],
+)
+def test_a_mapping_a_set_or_a_complex_number_is_refused_not_misread(call, message: str) -> None:
+    """jvp(f, [1.], {0: 1.}) once took the dict's keys as the tangents."""
+    with pytest.raises(TypeError, match=message):
+        call()

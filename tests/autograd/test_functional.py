@@ -186,3 +186,24 @@ def test_log_softmax_raises_only_for_an_entry_beyond_the_float_range() -> None:
     with pytest.raises(OverflowError, match="sub"):
         autograd.log_softmax([1e308, -1e308])
     assert [v.data for v in autograd.log_softmax([1e308, 0.0])] == [0.0, -1e308]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda a, b: autograd.sum({a, b}),
+        lambda a, b: autograd.mean({a: 1, b: 2}),
+        lambda a, b: autograd.max({a, b}),
+        lambda a, b: autograd.logsumexp({a: 0, b: 0}),
+        lambda a, b: autograd.softmax({a, b}),
+        lambda a, b: autograd.log_softmax({a, b}),
+        lambda a, b: autograd.take({a: 0, b: 1}, 0),
+        lambda a, b: autograd.linear({1.0: a, 2.0: b}, [a, b]),
+        lambda a, b: autograd.linear([1.0, 2.0], {a, b}),
+    ],
+    ids=["sum", "mean", "max", "logsumexp", "softmax", "log_softmax", "take", "linear", "weights"],
+)
+def test_a_mapping_or_a_set_is_refused_naming_the_function(call) -> None:
+    """A dict gives its keys and a set its own order: neither is what was meant."""
+    with pytest.raises(TypeError, match=r"must be a sequence \(a list, a tuple, an array"):
+        call(Value(1.0), Value(2.0))

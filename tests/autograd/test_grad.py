@@ -126,7 +126,7 @@ def test_bad_arguments_are_type_errors() -> None:
         grad(x * 2, [x, 3])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="hessian: f must return a Value, got float"):
         hessian(lambda a: 2.0, [1.0])
-    with pytest.raises(TypeError, match="hessian: expected a real number, got str"):
+    with pytest.raises(TypeError, match=r"hessian: inputs\[0\] must be a real number, got str"):
         hessian(lambda a: a * a, ["1"])  # type: ignore[list-item]
 
 
@@ -218,3 +218,86 @@ def test_pow_keeps_its_second_derivative_at_a_zero_exponent() -> None:
     # exp(x) ** x = e^(x²): the second derivative is 2 at 0 (PyTorch's pow rule gives 1 there)
     assert hessian(lambda x: x.exp() ** x, [0.0]) == [[2.0]]
     assert hessian(lambda x, y: x**y, [3.0, 0.0])[0][1] == pytest.approx(1 / 3, rel=1e-15)
+
+
+def test_a_value_seed_without_create_graph_gives_floats_and_records_nothing() -> None:
+    """As torch.autograd.grad: without create_graph, a seed's value is used, and the
+    gradients are plain numbers, with no graph behind them."""
+    a = Value(3.0, "a")
+    seed = Value(2.0, "seed")
+    (g,) = grad(a * a, [a], grad_outputs=seed)
+    assert (type(g), g) == (float, 12.0)  # 2 · 2a
+    assert grad([a * a, a], [a], grad_outputs=[seed, 1.0]) == [13.0]
+    (h,) = grad(a * a, [a], grad_outputs=seed, create_graph=True)
+    assert isinstance(h, Value)
+    assert seed in autograd.topological_order(h)  # with create_graph the seed is in the graph
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda x: grad(x * 2, {x}), "grad: inputs must be a Value or a sequence of Values"),
+        (lambda x: grad(x * 2, {x: 1}), "grad: inputs must be a Value or a sequence of Values"),
+        (lambda x: grad({x * 2: 1}, [x]), "grad: outputs must be a Value or a sequence"),
+        (lambda x: grad(x * 2, [x], grad_outputs={x: 5.0}), "grad: grad_outputs must be"),
+        (lambda x: grad(x * 2, [x], grad_outputs=1j), r"grad: grad_outputs must be .*complex"),
+        (lambda x: grad(x * 2, [x], grad_outputs=[1j]), r"grad_outputs\[0\] must be a real"),
+        (lambda x: grad(x * 2, [x], grad_outputs="1"), "grad: grad_outputs must be"),
+        (lambda x: hessian(lambda a: a * a, {1.0: 0}), "hessian: inputs must be a sequence"),
+    ],
+)
+def test_a_mapping_a_set_or_a_non_number_is_refused_not_misread(call, message: str) -> None:
+    """A dict of seeds once gave its keys (Values) as the seeds; a set of inputs its own
+    order (by memory address)."""
+    with pytest.raises(TypeError, match=message):
+        call(Value(1.0, "x"))
+
+
+class ComplexRule(autograd.Function):
+    """A custom op whose derivative is complex: an error, whatever the mode."""
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return 2 * x
+
+    @staticmethod
+    def local_grads(x: object, out: object) -> tuple:
+        return (1j,)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_rule_with_a_complex_derivative_is_a_type_error_naming_the_op(create_graph: bool) -> None:
+    x = Value(1.0)
+    with pytest.raises(TypeError, match=r"complexrule: local_grads must return one real number"):
+        grad(ComplexRule.apply(x), [x], create_graph=create_graph)
+
+
+class NumpyRule(autograd.Function):
+    """A custom op whose derivative is a NumPy scalar: taken as a float."""
+
+    @staticmethod
+    def forward(x: float) -> float:
+        return 2 * x
+
+    @staticmethod
+    def local_grads(x: object, out: object) -> tuple:
+        np = pytest.importorskip("numpy")
+        return (np.float64(2.0),)
+
+
+def test_a_numpy_derivative_becomes_a_float_in_a_graph_of_gradients() -> None:
+    x = Value(1.0)
+    (g,) = grad(NumpyRule.apply(x), [x], create_graph=True)
+    assert (type(g.data), g.data) == (float, 2.0)
+
+
+def test_a_value_seed_inside_a_compiled_function_is_traced_not_read() -> None:
+    """Inside a traced function grad records its derivative, seeds included: reading the
+    seed's value there would bake the first sample's into the program."""
+
+    def f(x: Value) -> Value:
+        (g,) = grad(x * x * x, [x], grad_outputs=x)  # x · 3x² = 3x³
+        return g
+
+    compiled = autograd.compile(f)
+    assert compiled.map([1.0, 2.0, 3.0]).tolist() == [3.0, 24.0, 81.0]

@@ -385,3 +385,10 @@ def test_save_backward_steps_to_a_file_name_is_an_error_not_a_folder(tmp_path: P
     with pytest.raises(ValueError, match=r"save_backward_steps: 'g\.svg' names a file"):
         autograd.save_backward_steps(Value(1.0) * 2, tmp_path / "g.svg")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("flag", ["show_data", "show_grad"])
+def test_a_flag_that_is_not_a_bool_is_a_type_error(flag: str) -> None:
+    """show_grad="False" is a true string: taking it as True would draw what was refused."""
+    with pytest.raises(TypeError, match=rf"to_dot: {flag} must be True or False, got str"):
+        autograd.to_dot(Value(1.0), **{flag: "False"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -230,3 +231,188 @@ def test_the_rest_of_the_project_never_imports_torch() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+# A model is mapped by its parameters' names and its structure, never by position
+
+
+class Tempered(nn.MLP):
+    """An MLP with one more parameter, which PyTorch's Sequential has no place for."""
+
+    def __init__(self, *args: object, first: bool = False, **kwargs: object) -> None:
+        if first:  # set before the layers: named first
+            self.temperature = Value(2.0)
+        super().__init__(*args, **kwargs)
+        if not first:
+            self.temperature = Value(2.0)
+
+
+@pytest.mark.parametrize("first", [False, True], ids=["after the layers", "before the layers"])
+def test_a_parameter_without_a_pytorch_counterpart_is_refused_by_every_bridge_method(
+    first: bool,
+) -> None:
+    model = Tempered(2, [3, 1], seed=0, first=first)
+    assert "temperature" in dict(model.named_parameters())
+    state = nn.MLP(2, [3, 1], seed=5).torch_state_dict()
+    before = model.state_dict()
+    message = r"Tempered's parameter temperature has no PyTorch counterpart"
+    for call in (
+        model.to_torch,
+        model.torch_state_dict,
+        model.torch_names,
+        lambda: model.load_torch_state_dict(state),
+    ):
+        with pytest.raises(ValueError, match=message):
+            call()
+    assert model.state_dict() == before  # nothing half-loaded
+
+
+class Annotated(nn.MLP):
+    """An MLP subclass whose extra attributes hold no parameters: it maps as an MLP does."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.note = "set before the layers"
+        self.scale = 2.0
+        super().__init__(*args, **kwargs)
+        self.history: list[float] = []
+
+
+def test_a_subclass_without_extra_parameters_maps_by_name_like_its_base() -> None:
+    model = Annotated(2, [3, 2], activation="tanh", seed=4)
+    plain = nn.MLP(2, [3, 2], activation="tanh", seed=4)
+    assert model.torch_names() == plain.torch_names()
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            model.torch_state_dict().values(), plain.torch_state_dict().values(), strict=True
+        )
+    )
+    other = Annotated(2, [3, 2], activation="tanh", seed=9)
+    other.load_torch_state_dict(model.to_torch().state_dict())
+    assert other.state_dict() == model.state_dict()
+
+
+class BiasFirst(nn.Neuron):
+    """A neuron that lists its bias first: the same parameters, in another order."""
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Value]]:
+        yield f"{prefix}b", self.b
+        for i, w in enumerate(self.w):
+            yield f"{prefix}w{i}", w
+
+
+def test_each_name_maps_to_the_parameter_it_names_whatever_the_order() -> None:
+    neuron = BiasFirst(2, seed=1)
+    neuron.b.data = 0.5
+    assert [name for name, _ in neuron.named_parameters()] == ["b", "w0", "w1"]
+    assert neuron.torch_names() == {
+        "b": "0.bias[0]",
+        "w0": "0.weight[0, 0]",
+        "w1": "0.weight[0, 1]",
+    }
+    state = neuron.torch_state_dict()
+    assert state["0.bias"].tolist() == [0.5]
+    assert state["0.weight"].tolist() == [[neuron.w[0].data, neuron.w[1].data]]
+    other = BiasFirst(2, seed=7)
+    other.load_torch_state_dict(state)
+    assert other.state_dict() == neuron.state_dict()
+
+
+def test_a_shared_parameter_is_refused_because_pytorch_would_hold_two_copies() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.layers[0].neurons[1].w[0] = model.layers[0].neurons[0].w[0]
+    with pytest.raises(
+        ValueError, match=r"layers\.0\.neurons\.0\.w0 is also layers\.0\.neurons\.1\.w0"
+    ):
+        model.to_torch()
+
+
+class Doubled(nn.MLP):
+    def forward(self, x: list[float]) -> list[Value]:
+        return [2 * out for out in super().forward(x)]
+
+
+def test_a_model_that_computes_something_else_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"to_torch: Doubled overrides forward"):
+        Doubled(2, [1], seed=0).to_torch()
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.layers[0].neurons[1].activation = "tanh"  # the name changed, not the function
+    with pytest.raises(ValueError, match=r"layers\.0\.neurons\.1 computes relu but says 'tanh'"):
+        model.torch_names()
+    mixed = nn.MLP(2, [3, 1], seed=0)
+    mixed.layers[0].neurons[2] = nn.Neuron(2, "sigmoid", seed=0)
+    with pytest.raises(ValueError, match=r"layers\.0's neurons differ in activation"):
+        mixed.torch_state_dict()
+    wrong_width = nn.MLP(2, [3, 1], seed=0)
+    wrong_width.layers[1] = nn.Layer(4, 1, seed=0)
+    with pytest.raises(ValueError, match=r"layers\.1 reads 4 inputs, but layers\.0 gives 3"):
+        wrong_width.to_torch()
+
+
+# PyTorch's modules are recognised by type, never by name
+
+
+def test_a_look_alike_activation_is_refused_naming_the_layer() -> None:
+    class ReLU(torch.nn.Module):  # named like PyTorch's, computes something else
+        def forward(self, x: object) -> object:
+            return 2 * x
+
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3), ReLU(), torch.nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"layer 1 \(.*test_bridge.*ReLU\) is not supported"):
+        nn.MLP.from_torch(module)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: type("Scaled", (torch.nn.Linear,), {"forward": lambda self, x: 3 * x}),
+            r"layer 0 \(.*Scaled\) overrides Linear's forward",
+        ),
+        (
+            lambda: type("Bent", (torch.nn.ReLU,), {"forward": lambda self, x: x}),
+            r"layer 1 \(.*Bent\) overrides ReLU's forward",
+        ),
+    ],
+)
+def test_a_subclass_that_overrides_forward_is_refused_naming_the_layer(make, message: str) -> None:
+    cls = make()
+    if issubclass(cls, torch.nn.Linear):
+        module = torch.nn.Sequential(cls(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    else:
+        module = torch.nn.Sequential(torch.nn.Linear(2, 3), cls(), torch.nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=message):
+        nn.MLP.from_torch(module)
+
+
+def test_a_subclass_that_keeps_forward_is_read_as_its_base() -> None:
+    class Squash(torch.nn.Tanh):
+        """Only a new name: it computes tanh."""
+
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3, dtype=torch.float64), Squash())
+    ours = nn.MLP.from_torch(module)
+    assert ours.layers[0].neurons[0].activation == "tanh"
+    x = [0.4, -0.7]
+    expected = module(torch.tensor(x, dtype=torch.float64)).tolist()
+    assert all(close(a.data, b) for a, b in zip(ours(x), expected, strict=True))
+
+
+def test_a_sequential_that_computes_something_else_is_not_read_through() -> None:
+    class Skipping(torch.nn.Sequential):
+        def forward(self, x: object) -> object:
+            return x
+
+    module = torch.nn.Sequential(torch.nn.Linear(2, 2), Skipping(torch.nn.Linear(2, 2)))
+    with pytest.raises(ValueError, match=r"layer 1 \(.*Skipping\) overrides Sequential's forward"):
+        nn.MLP.from_torch(module)
+
+
+def test_a_module_with_a_forward_hook_is_refused_naming_the_layer() -> None:
+    module = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    module[2].register_forward_hook(lambda mod, args, out: out * 2)
+    with pytest.raises(ValueError, match=r"layer 2 \(Linear\) has a forward hook"):
+        nn.MLP.from_torch(module)
+    module = torch.nn.Sequential(torch.nn.Linear(2, 1))
+    module.register_forward_pre_hook(lambda mod, args: (args[0] * 0,))
+    with pytest.raises(ValueError, match=r"the Sequential has a forward hook"):
+        nn.MLP.from_torch(module)

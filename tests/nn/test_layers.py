@@ -110,3 +110,23 @@ def test_dropout_zeroes_a_fraction_and_rescales_in_training_only() -> None:
 def test_bad_arguments_get_clear_errors(make, error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         make()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: nn.Neuron(2, seed=0)({5: 1.0, 6: 2.0}), "must be a sequence"),
+        (lambda: nn.Neuron(2, seed=0)({1.0, 2.0}), "must be a sequence"),
+        (lambda: nn.Layer(2, 1, seed=0)({5: 1.0, 6: 2.0}), "Layer: the input must be a sequence"),
+        (lambda: nn.MLP(2, [1], seed=0)({5: 1.0, 6: 2.0}), "Layer: the input must be a sequence"),
+        (lambda: nn.MLP(2, {3, 1}), "MLP: sizes must be a sequence"),
+        (lambda: nn.MLP(2, {3: 0, 1: 0}), "MLP: sizes must be a sequence"),
+        (lambda: nn.MLP(2, [3], activation=None), "activation must be a str, got NoneType"),
+        (lambda: nn.Neuron(2, ["relu"]), "activation must be a str, got list"),
+        (lambda: nn.MLP(2, [3], init=["he"]), "init must be a str, got list"),
+    ],
+)
+def test_a_mapping_a_set_or_a_non_string_setting_is_a_type_error(make, message: str) -> None:
+    """A dict as a layer's input once gave its keys as the inputs."""
+    with pytest.raises(TypeError, match=message):
+        make()

@@ -272,3 +272,87 @@ def test_deepcopy_of_a_model_is_an_independent_model() -> None:
     twin.layers[0].neurons[0].w[0].data = 99.0
     assert model.layers[0].neurons[0].w[0].data != 99.0
     assert twin([0.5, 0.5])[0].data != model([0.5, 0.5])[0].data
+
+
+# Loading reads only a regular file, and never more than a saved model of its size can be
+
+
+def _load_in_a_child(path: Path, seconds: float = 30.0) -> subprocess.CompletedProcess:
+    """``MLP.load(path)`` in a child process with 1 GB of memory and ``seconds`` to finish,
+    so that a load that reads forever or blocks cannot take the test run down with it."""
+    code = f"""
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (2**30, 2**30))
+import nn
+try:
+    nn.MLP(2, [3, 1], seed=1).load({str(path)!r})
+except ValueError as error:
+    print("ValueError:", error)
+"""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=seconds, check=False
+    )
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_link_to_an_endless_device_is_refused_without_reading_it(tmp_path: Path) -> None:
+    link = tmp_path / "model.json"
+    link.symlink_to("/dev/zero")  # its size reads 0, and it never ends
+    done = _load_in_a_child(link)
+    assert done.stdout.strip() == (
+        f"ValueError: load: {link} is not a regular file (a character device)"
+    ), done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs (POSIX)")
+def test_a_fifo_is_refused_at_once_instead_of_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "model.json"
+    os.mkfifo(fifo)
+    done = _load_in_a_child(fifo, seconds=20.0)
+    assert done.stdout.strip() == f"ValueError: load: {fifo} is not a regular file (a FIFO)"
+
+
+def test_a_folder_is_refused_as_not_a_saved_module(tmp_path: Path) -> None:
+    model = nn.MLP(2, [3, 1], seed=1)
+    before = model.state_dict()
+    with pytest.raises(ValueError, match=r"load: .* is not a regular file \(a folder\)"):
+        model.load(tmp_path)
+    assert model.state_dict() == before
+
+
+def test_the_read_itself_is_bounded_when_the_size_reads_zero(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/proc's files are regular files whose size reads 0, whatever they hold."""
+    source = Path("/proc/self/smaps")
+    model = nn.MLP(2, [3, 1], seed=1)
+    limit = 65536 + sum(len(name) + 256 for name in model.state_dict())
+    if not source.exists() or source.stat().st_size != 0 or len(source.read_bytes()) <= limit:
+        pytest.skip("needs a /proc file whose size reads 0 but which holds more than the limit")
+    link = tmp_path / "model.json"
+    link.symlink_to(source)
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was parsed")
+
+    monkeypatch.setattr(json, "loads", never)
+    with pytest.raises(
+        ValueError, match=rf"load: .*model\.json holds more than {limit:,} bytes, more than a "
+    ):
+        model.load(link)
+
+
+def test_loading_through_a_link_reads_its_target(tmp_path: Path) -> None:
+    saved = nn.MLP(2, [3, 1], seed=2).save(tmp_path / "model.json")
+    (tmp_path / "latest.json").symlink_to(saved.name)
+    loaded = nn.MLP(2, [3, 1], seed=1).load(tmp_path / "latest.json")
+    assert loaded.state_dict() == nn.MLP(2, [3, 1], seed=2).state_dict()
+
+
+def test_saving_through_a_link_updates_its_target_and_keeps_the_link(tmp_path: Path) -> None:
+    target = nn.MLP(2, [3, 1], seed=1).save(tmp_path / "model.json")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target.name)
+    nn.MLP(2, [3, 1], seed=2).save(link)
+    assert link.is_symlink()
+    assert nn.MLP(2, [3, 1]).load(target).state_dict() == nn.MLP(2, [3, 1], seed=2).state_dict()

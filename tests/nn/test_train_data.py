@@ -168,3 +168,14 @@ def test_train_test_split_is_a_seeded_partition() -> None:
     assert sorted(y_train + y_test) == y
     assert [x for (x,) in X_test] == y_test
     assert datasets.train_test_split(X, y, 0.3, seed=0) == (X_train, X_test, y_train, y_test)
+
+
+def test_data_set_functions_refuse_the_wrong_kind_of_argument() -> None:
+    with pytest.raises(TypeError, match="logic_gate: name must be a str, got list"):
+        datasets.logic_gate(["xor"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="train_test_split: X must be a sequence"):
+        datasets.train_test_split({0: [1.0], 1: [2.0]}, [0, 1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="train_test_split: y must be a sequence"):
+        datasets.train_test_split([[1.0], [2.0]], {0, 1})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="moons: noise must be a real number, got complex"):
+        datasets.moons(10, noise=1j)  # type: ignore[arg-type]
