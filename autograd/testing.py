@@ -167,6 +167,11 @@ def assert_grads(
     """
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
     _check_tolerances("assert_grads", rel=rel, abs=abs)
+    if not isinstance(expected, Mapping):
+        raise TypeError(
+            "assert_grads: expected must map labels (or Values) to gradients, such as "
+            f'{{"w": 10, "b": 15}}; got {type(expected).__name__}'
+        )
     root = f_or_root() if callable(f_or_root) and not isinstance(f_or_root, Value) else f_or_root
     if not isinstance(root, Value):
         raise TypeError(

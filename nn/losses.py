@@ -7,7 +7,7 @@ are numbers. ``cross_entropy`` takes one list of logits per sample and class ind
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from numbers import Real
+from numbers import Number, Real
 from typing import Any
 
 import autograd
@@ -20,24 +20,31 @@ Prediction = Value | float | Sequence[Value]
 # ``Probability``), which the compiled function runs on the whole batch.
 
 
-def _scalar(p: Prediction) -> Value | float:
-    if not isinstance(p, (Value, Real)):
-        if len(p) != 1:
-            raise ValueError(f"expected one output per sample, got {len(p)}")
-        return p[0]
-    return p
+def _scalar(p: Prediction, loss: str, i: int) -> Value | float:
+    """One sample's prediction: a Value or a number, or a sequence of exactly one."""
+    if isinstance(p, Value):
+        return p
+    if isinstance(p, Number):  # a real number, or a complex one: refused by checks.real
+        return checks.real(p, loss, f"predictions[{i}]")
+    outputs = checks.sequence(p, loss, f"predictions[{i}]")
+    if len(outputs) != 1:
+        raise ValueError(f"{loss}: expected one output per sample, got {len(outputs)}")
+    (item,) = outputs
+    return item if isinstance(item, Value) else checks.real(item, loss, f"predictions[{i}]")
 
 
 def _pairs(predictions: Sequence[Prediction], targets: Sequence[float], loss: str) -> list:
     if isinstance(predictions, Value):
         predictions, targets = [predictions], [targets]  # one sample
+    predictions = checks.sequence(predictions, loss, "predictions")
+    targets = checks.sequence(targets, loss, "targets")
     if len(predictions) != len(targets):
         raise ValueError(f"{loss}: {len(predictions)} predictions but {len(targets)} targets")
     if len(predictions) == 0:
         raise ValueError(f"{loss}: needs at least one sample")
     return [
-        (_scalar(p), t if isinstance(t, Value) else checks.real(t, loss, "a target"))
-        for p, t in zip(predictions, targets, strict=True)
+        (_scalar(p, loss, i), t if isinstance(t, Value) else checks.real(t, loss, "a target"))
+        for i, (p, t) in enumerate(zip(predictions, targets, strict=True))
     ]
 
 
@@ -118,8 +125,10 @@ def cross_entropy(logits: Sequence[Sequence[Value]], classes: Sequence[int]) -> 
     """Softmax cross-entropy: mean of -log softmax(z)[c] = log Σⱼ e^(zⱼ - z_c), one node per
     sample, exact for any finite logits. ``logits`` holds one list of scores per sample (one
     list alone is one sample); ``classes`` the right class of each, an int (or a Value)."""
+    logits = checks.sequence(logits, "cross_entropy", "logits")
     if len(logits) and isinstance(logits[0], (Value, Real)):
         logits, classes = [logits], [classes]  # type: ignore[list-item]
+    classes = checks.sequence(classes, "cross_entropy", "classes")
     if len(logits) != len(classes):
         raise ValueError(f"cross_entropy: {len(logits)} samples but {len(classes)} classes")
     if len(logits) == 0:

@@ -30,7 +30,8 @@ class Optimizer:
     updates ``.data`` from ``.grad``."""
 
     def __init__(self, params: Iterable[Value], lr: Rate) -> None:
-        self.params = list(params)
+        # a set has no order: the parameters' order is the order of the optimizer's state
+        self.params = list(checks.sequence(params, type(self).__name__, "params"))
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got no parameters to optimise")
         if not all(isinstance(p, Value) for p in self.params):
@@ -102,9 +103,12 @@ class Adam(Optimizer):
         eps: float = 1e-8,
     ) -> None:
         super().__init__(params, lr)
+        given = checks.sequence(betas, "Adam", "betas")
+        if len(given) != 2:
+            raise ValueError(f"Adam: betas must be two numbers, got {len(given)}")
         beta1, beta2 = (
             checks.real(beta, "Adam", "betas", low=0.0, high=1.0, high_inclusive=False)
-            for beta in betas
+            for beta in given
         )
         self.betas = (beta1, beta2)
         self.eps = _setting(eps, "Adam", "eps", positive=True)

@@ -36,6 +36,10 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     """The fraction classified right. Several outputs are class scores (the largest wins);
     one output is a score or logit: > 0 means the label 1, anything else the other label
     (0 or -1). NumPy arrays of predictions (as compiled training gives) are scored in bulk."""
+    if not hasattr(predictions, "ndim"):
+        predictions = checks.sequence(predictions, "accuracy", "predictions")
+    if not hasattr(targets, "ndim"):
+        targets = checks.sequence(targets, "accuracy", "targets")
     if len(predictions) != len(targets):
         raise ValueError(f"accuracy: {len(predictions)} predictions but {len(targets)} targets")
     if len(predictions) == 0:
@@ -50,12 +54,16 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
             right = (predictions.reshape(len(labels)) > 0) == (labels == 1)
         return float(right.sum() / len(labels))
     right = 0
-    for p, t in zip(predictions, targets, strict=True):
-        outputs = [float(p)] if isinstance(p, (Value, Real)) else [float(v) for v in p]
-        if len(outputs) > 1:
-            right += max(range(len(outputs)), key=outputs.__getitem__) == t
+    for i, (p, t) in enumerate(zip(predictions, targets, strict=True)):
+        if isinstance(p, (Value, Real)):
+            outputs = [float(p)]
         else:
-            right += (outputs[0] > 0) == (t == 1)
+            outputs = [float(v) for v in checks.sequence(p, "accuracy", f"predictions[{i}]")]
+        label = checks.real(t, "accuracy", f"targets[{i}]")
+        if len(outputs) > 1:
+            right += max(range(len(outputs)), key=outputs.__getitem__) == label
+        else:
+            right += (outputs[0] > 0) == (label == 1)
     return float(right / len(targets))
 
 
@@ -96,6 +104,9 @@ def fit(
     training, cannot be compiled.
     """
     X, y = data
+    for name, values in (("X", X), ("y", y)):
+        if not hasattr(values, "ndim"):  # a NumPy array is a sequence of rows
+            checks.sequence(values, "fit", name)
     if len(X) != len(y) or len(X) == 0:
         raise ValueError(f"fit: need as many targets as inputs, at least one: {len(X)}, {len(y)}")
     epochs = checks.integer(epochs, "fit", "epochs", low=1)

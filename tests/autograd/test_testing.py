@@ -380,3 +380,8 @@ def test_assert_close_decides_as_torch_testing_assert_close_does() -> None:
         except NotCloseError:
             ours = False
         assert ours == theirs, (a, e, rtol, atol)
+
+
+def test_assert_grads_refuses_expectations_that_are_not_a_mapping() -> None:
+    with pytest.raises(TypeError, match=r"assert_grads: expected must map labels .* got list"):
+        assert_grads(Value(2.0, "w") * 3, [("w", 3.0)])  # type: ignore[arg-type]

@@ -187,3 +187,48 @@ def test_cross_entropy_of_logits_beyond_the_float_range_apart_is_exact() -> None
     # the true loss, 2e308, is not a float
     with pytest.raises(OverflowError, match="shifted_logsumexp: the result overflows"):
         nn.cross_entropy([logits], [1])
+
+
+# Wrong types slip through nowhere: a mapping or a set where a sequence is due, a string or a
+# complex number where a number is due, is a TypeError naming the argument
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: nn.mse({0: Value(1.0)}, [1.0]), r"mse: predictions must be a sequence"),
+        (lambda: nn.mse([Value(1.0)], {0: 1.0}), r"mse: targets must be a sequence"),
+        (lambda: nn.mse([1 + 2j], [1.0]), r"mse: predictions\[0\] must be a real number"),
+        (lambda: nn.mse([[Value(1.0)]], ["1"]), r"mse: a target must be a real number"),
+        (
+            lambda: nn.cross_entropy([[Value(1.0), Value(2.0)]], {0: 1}),
+            "classes must be a sequence",
+        ),
+        (lambda: nn.accuracy(["1.5"], [1]), r"accuracy: predictions\[0\] must be a sequence"),
+        (lambda: nn.accuracy([0.5], [1 + 0j]), r"accuracy: targets\[0\] must be a real number"),
+        (lambda: nn.accuracy({0: 0.5}, [1]), "accuracy: predictions must be a sequence"),
+        (lambda: nn.SGD({Value(1.0), Value(2.0)}, lr=0.1), "SGD: params must be a sequence"),
+        (lambda: nn.Adam([Value(1.0)], betas={0.9: 0, 0.99: 1}), "Adam: betas must be a sequence"),
+        (
+            lambda: nn.fit(
+                nn.Neuron(1),
+                ({0: [1.0]}, [1.0]),
+                nn.mse,
+                nn.SGD([Value(0.0)], lr=0.1),
+                1,
+                progress=False,
+            ),
+            "fit: X must be a sequence",
+        ),
+    ],
+)
+def test_a_mapping_a_set_a_string_or_a_complex_number_is_refused_naming_the_argument(
+    call: object, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        call()  # type: ignore[operator]
+
+
+def test_adam_takes_exactly_two_betas() -> None:
+    with pytest.raises(ValueError, match="Adam: betas must be two numbers, got 3"):
+        nn.Adam([Value(1.0)], betas=(0.9, 0.99, 0.999))
