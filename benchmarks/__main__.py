@@ -20,6 +20,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from autograd import files
+
 from .workloads import (
     COMPILED,
     COMPOSED,
@@ -270,7 +272,7 @@ def write_between_markers(path: Path, report: str) -> None:
         raise SystemExit(f"{path}: needs the lines {START} and {END}")
     head, rest = text.split(START, 1)
     tail = rest.split(END, 1)[1]
-    path.write_text(f"{head}{START}\n{report}\n{END}{tail}", encoding="utf-8")
+    files.write_atomic(path, f"{head}{START}\n{report}\n{END}{tail}")
 
 
 if __name__ == "__main__":

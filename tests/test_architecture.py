@@ -86,3 +86,22 @@ def test_the_methods_users_call_are_the_bridges_functions() -> None:
     }
     assert callable(nn.MLP.from_torch)
     assert "Sequential" in (nn.MLP.from_torch.__doc__ or "")
+
+
+def compiler_imports(name: str) -> set[str]:
+    """The compiler modules that ``autograd/compiler/<name>.py`` imports, anywhere in it."""
+    source = (ROOT / "autograd" / "compiler" / f"{name}.py").read_text(encoding="utf-8")
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_the_compiler_depends_one_way_trace_then_fuse_then_generate_then_run() -> None:
+    order = ["tracing", "fusion", "codegen", "batched"]
+    for k, name in enumerate(order):
+        later = set(order[k + 1 :])
+        assert not compiler_imports(name) & later, (
+            f"{name} imports {compiler_imports(name) & later}"
+        )
