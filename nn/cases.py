@@ -353,3 +353,56 @@ def handwritten_digits(
             scores = [s.data for s in model(x)]
             confusion[label][max(range(10), key=scores.__getitem__)] += 1
     return Digits(model, history, history.val_metric[-1], confusion)
+
+
+# h. Handwritten digits, 28×28: the classic 784-30-10 network
+
+
+@dataclass
+class Mnist:
+    """The trained 784-30-10 network, its History, and its held-out accuracy and confusion
+    matrix (a (10, 10) int array: row = true digit, column = predicted), with the held-out
+    images, digits and predictions they come from."""
+
+    model: MLP
+    history: History
+    test_accuracy: float
+    confusion: Any
+    X_test: Any = field(repr=False)
+    y_test: Any = field(repr=False)
+    predictions: Any = field(repr=False)
+
+
+def mnist(epochs: int = 3, seed: int = 0, progress: bool = False, binarize: bool = False) -> Mnist:
+    """The source material's network: 784 pixels → 30 ReLU units → 10 digit scores, on
+    softmax cross-entropy, trained with ``fit(compile=True)`` (each batch one NumPy replay)
+    on 4,000 of the 5,000 28×28 MNIST digits and scored on the other 1,000, 100 of each.
+
+    Adam, lr 0.01, on batches of 200: 3 epochs (60 steps) reach 0.91 held out (0.89 to 0.92
+    over seeds 0–9); plain SGD at lr 0.1 and batches of 100 needs 8 epochs for 0.89. Grey
+    pixels (pixel/255) by default: binarized ones (``binarize=True``, the source material's
+    0/1 input neurons) lose the strokes' soft edges and score about 0.01 lower.
+    """
+    import numpy
+
+    X, y = datasets.mnist(binarize=binarize)
+    X_train, X_test, y_train, y_test = datasets.train_test_split(
+        X, y, test_fraction=0.2, seed=seed, stratify=y
+    )
+    model = MLP(784, [30, 10], activation="relu", init="he", seed=seed)
+    history = fit(
+        model,
+        (X_train, y_train),
+        cross_entropy,
+        Adam(model.parameters(), lr=0.01),
+        epochs,
+        batch_size=200,
+        val_data=(X_test, y_test),
+        progress=progress,
+        seed=seed,
+        compile=True,
+    )
+    scores = autograd.compile(model).map(X_test)  # (1000, 10): one replay for all of them
+    predictions = scores.argmax(axis=1)
+    confusion = numpy.bincount(10 * y_test + predictions, minlength=100).reshape(10, 10)
+    return Mnist(model, history, history.val_metric[-1], confusion, X_test, y_test, predictions)
