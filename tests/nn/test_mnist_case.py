@@ -131,7 +131,7 @@ def test_demo_draws_the_held_out_digits_with_wrong_ones_in_red_and_the_hidden_un
     pixels = imread(tmp_path / "predictions.png")[..., :3]
     assert (np.abs(pixels - red).max(axis=-1) < 0.02).sum() > 100 * wrong_shown
     right_only = cases.Mnist(**{**vars(mnist), "predictions": mnist.y_test})
-    demo._mnist_predictions(plt, tmp_path / "all_right.png", right_only)
+    demo._mnist_predictions(plt, tmp_path / "all_right.png", right_only, rows=1)
     pixels = imread(tmp_path / "all_right.png")[..., :3]
     assert (np.abs(pixels - red).max(axis=-1) < 0.02).sum() == 0
     assert imread(tmp_path / "hidden.png").shape[:2] == (430, 1000)
