@@ -22,6 +22,7 @@ def test_demo_matches_every_reference_and_writes_the_pictures(tmp_path: Path) ->
     assert run.returncode == 0, run.stdout + run.stderr
     assert "MISMATCH" not in run.stdout
     assert "Every case matches its reference numbers" in run.stdout
+    assert "h. Handwritten digits (28×28)" in run.stdout
     for picture in (
         "z_graph.png",
         "perceptron_loss.png",
@@ -31,6 +32,8 @@ def test_demo_matches_every_reference_and_writes_the_pictures(tmp_path: Path) ->
         "moons_loss.png",
         "moons_boundary.png",
         "digits_loss.png",
+        "mnist_predictions.png",
+        "mnist_hidden_units.png",
     ):
         assert (out / picture).read_bytes().startswith(b"\x89PNG"), picture
     assert len(list((out / "z_backprop_steps").glob("step_*.png"))) == 8
