@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +26,13 @@ class Module:
     _changes = 0  # how many times any module's structure has changed: see __setattr__
 
     def __call__(self, *args: Any) -> Any:
-        if autograd.is_tracing():  # a compiled function traces again if a module changes
-            autograd.guard(
-                _STRUCTURE, _structure, "the parameters and sub-modules of the nn modules"
-            )
         return self.forward(*args)
+
+    def __trace_guard__(self) -> tuple[object, Callable[[], object], str]:
+        """What a compiled function that names this module (in its variables, or as itself)
+        assumes of it: that no module's structure has changed since it was traced (see
+        ``autograd.compile``). As (key, read, what) for ``autograd.guard``."""
+        return _STRUCTURE, _structure, "the parameters and sub-modules of the nn modules"
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Set an attribute; a change of structure (a parameter or a sub-module, or a list of

@@ -301,12 +301,14 @@ def _hold(guards: list[Guard]) -> bool:
 def _variable_guards(fn: Callable[..., Any]) -> list[Guard]:
     """What a traced function reads by name, which the trace baked in: the variables it
     closes over and the globals it names. Each must still name the same object for the
-    program to hold (a parameter rebound to a new Value, a rate rebound to a new number)."""
+    program to hold (a parameter rebound to a new Value, a rate rebound to a new number).
+    An object among them (or ``fn`` itself) may say what else a trace assumes of it, by a
+    method ``__trace_guard__()`` giving (key, read, what): an nn module, its structure."""
     code = getattr(fn, "__code__", None)
-    if code is None:  # a callable object (a Module: it guards its own structure)
-        return []
+    if code is None:  # a callable object
+        return _object_guards([fn])
     name = getattr(fn, "__name__", "the function")
-    guards = []
+    guards: list[Guard] = []
     for variable, cell in zip(code.co_freevars, fn.__closure__ or (), strict=True):  # type: ignore[attr-defined]
         try:
             value = cell.cell_contents
@@ -326,7 +328,19 @@ def _variable_guards(fn: Callable[..., Any]) -> list[Guard]:
                     True,
                 )
             )
-    return guards
+    return guards + _object_guards([fn, *(guard.value for guard in guards)])
+
+
+def _object_guards(objects: list[Any]) -> list[Guard]:
+    """The guards that objects state of themselves (``__trace_guard__``), each key once."""
+    found: dict[object, Guard] = {}
+    for thing in objects:
+        stated = getattr(type(thing), "__trace_guard__", None)
+        if stated is not None:
+            key, read, what = stated(thing)
+            if key not in found:
+                found[key] = Guard(read, read(), what)
+    return list(found.values())
 
 
 def _forward(generated: Generated, samples: int, inputs: list[Any], parameters: Any) -> Any:
