@@ -348,11 +348,22 @@ def _kink_verdict(
     rtol: float,
 ) -> str | None:
     """Say so when the one-sided slopes at input ``i`` differ: ``f`` has a kink there, where
-    a central difference averages the two slopes and the engine takes one convention."""
+    a central difference averages the two slopes and the engine takes one convention. On a
+    smooth curve the one-sided slopes differ too, by about f''·eps: a kink is a gap that does
+    not shrink when the step does."""
     here = value_at(at)
-    left = (here - value_at(_moved(at, i, -eps))) / eps
-    right = (value_at(_moved(at, i, eps)) - here) / eps
-    if math.fabs(left - right) <= atol + rtol * max(math.fabs(left), math.fabs(right)):
+
+    def slopes(step: float) -> tuple[float, float]:
+        left = (here - value_at(_moved(at, i, -step))) / step
+        right = (value_at(_moved(at, i, step)) - here) / step
+        return left, right
+
+    left, right = slopes(eps)
+    gap = math.fabs(left - right)
+    if gap <= atol + rtol * max(math.fabs(left), math.fabs(right)):
+        return None
+    finer_left, finer_right = slopes(eps / 8)
+    if math.fabs(finer_left - finer_right) < gap / 2:  # shrinks with the step: curvature
         return None
     return f"KINK: slope {left:.4g} from the left, {right:.4g} from the right"
 

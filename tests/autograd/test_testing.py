@@ -385,3 +385,13 @@ def test_assert_close_decides_as_torch_testing_assert_close_does() -> None:
 def test_assert_grads_refuses_expectations_that_are_not_a_mapping() -> None:
     with pytest.raises(TypeError, match=r"assert_grads: expected must map labels .* got list"):
         assert_grads(Value(2.0, "w") * 3, [("w", 3.0)])  # type: ignore[arg-type]
+
+
+def test_a_smooth_curve_checked_at_tight_tolerances_is_not_called_a_kink() -> None:
+    """x³ at 2: its one-sided slopes differ by about f''·eps = 1.2e-5, above rtol = 1e-6,
+    but the gap shrinks with the step, so it is curvature, not a kink."""
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: x**3 + 0.0 * x, [2.0], rtol=1e-12, atol=0.0, eps=1e-6)
+    assert "KINK" not in str(caught.value)
+    with pytest.raises(GradcheckError, match="KINK: slope 0 from the left, 1 from the right"):
+        gradcheck(lambda x: x.relu(), [0.0], rtol=1e-12, atol=0.0)
