@@ -44,6 +44,7 @@ TRAINING_CASES = (
     "logic_gate",
     "two_moons",
     "handwritten_digits",
+    "mnist",
 )
 """The cases whose training a notebook must write out rather than call."""
 
@@ -153,6 +154,7 @@ def test_the_notebooks_of_the_tour_are_there_in_order() -> None:
         "08_regularization",
         "09_logic_gates",
         "10_classification",
+        "11_digits_28x28",
         "12_testing_gradients",
         "13_higher_order",
         "14_compiling",
