@@ -31,6 +31,11 @@ MEAN_CHECK = 1e-12
 """How closely a batch's loss must equal the mean of its samples' losses (see ``_Trainer``)."""
 
 
+def _floats(values: Any) -> Any:
+    """A batch as a float64 array: a float64 array as it is, anything else converted."""
+    return np.asarray(values, dtype=np.float64)
+
+
 class CompiledStep:
     """One training step of ``model`` on a batch, compiled: see ``compile_step``."""
 
@@ -50,7 +55,7 @@ class CompiledStep:
         gradient, as after ``zero_grad(); loss.backward(); optimizer.step()``."""
         trainer = self._trainer
         trainer.read()  # the Values may have been changed since the last step
-        value, outputs = trainer.step(*trainer.arrays(X, y), y)
+        value, outputs = trainer.step(_floats(X), _floats(y), y)  # the caller's, as they are now
         trainer.write()
         return value, outputs
 
@@ -116,22 +121,10 @@ class _Trainer:
         self.theta: Any = None  # the parameters, between read() and write()
         self.gradient: Any = None  # the last step's gradient
         self.checked_mean = False
-        self._arrays: dict[int, tuple[Any, Any]] = {}
 
     @property
     def parameters(self) -> tuple[Value, ...]:
         return self.compiled.parameters
-
-    def arrays(self, X: Any, y: Any) -> tuple[Any, Any]:
-        """A data set as float64 arrays, converted once for each data set (lists are not
-        converted again at every epoch; arrays are taken as they are)."""
-        found = []
-        for values in (X, y):
-            key = id(values)
-            if key not in self._arrays or self._arrays[key][0] is not values:
-                self._arrays[key] = (values, np.asarray(values, dtype=np.float64))
-            found.append(self._arrays[key][1])
-        return found[0], found[1]
 
     def trace(self, X: Any, y: Any) -> None:
         """Trace at the first sample, if not yet, and take the parameters from the Values."""

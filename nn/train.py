@@ -259,6 +259,17 @@ class _Compiled:
 
         self.model = model
         self.trainer = _Trainer(model, loss, optimizer, penalty)
+        self._converted: dict[int, tuple[Any, Any]] = {}
+
+    def _arrays(self, values: Sequence) -> Any:
+        """A data set of this run as a float64 array, converted once (fit owns its loop:
+        nothing changes the data between its steps; the run's end frees them)."""
+        key = id(values)
+        if key not in self._converted:
+            import numpy
+
+            self._converted[key] = (values, numpy.asarray(values, dtype=numpy.float64))
+        return self._converted[key][1]
 
     def __enter__(self) -> _Compiled:
         return self
@@ -267,7 +278,7 @@ class _Compiled:
         self.trainer.write()  # whatever ended the run: the last completed step
 
     def train(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple[float, Any, Any]:
-        X_all, y_all = self.trainer.arrays(X, y)
+        X_all, y_all = self._arrays(X), self._arrays(y)
         targets = y_all[batch]
         value, outputs = self.trainer.step(X_all[batch], targets, _Picked(y, batch))
         return value, outputs, targets
@@ -285,7 +296,7 @@ class _Compiled:
     def evaluate(
         self, data: tuple[Sequence, Sequence], metric: Callable | None
     ) -> tuple[float, float]:
-        X, y = self.trainer.arrays(*data)
+        X, y = self._arrays(data[0]), self._arrays(data[1])
         value, predictions = self.trainer.evaluate(X, y)
         return value, metric(predictions, y) if metric is not None else float("nan")
 

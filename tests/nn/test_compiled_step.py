@@ -257,3 +257,23 @@ def test_optimizers_match_pytorchs() -> None:
             tensor.grad = torch.tensor(grad, dtype=torch.float64)
             theirs.step()
         assert close_lists([p.data for p in params], tensor.detach().tolist(), 1e-13)
+
+
+def test_a_compiled_step_reads_the_callers_arrays_as_they_are_at_each_call() -> None:
+    """A loop that refills the same arrays with the next batch: each step sees the new
+    contents (int labels too, which are converted), and nothing is kept from one call."""
+    X, y = moons(40)
+    inputs, labels = np.array(X[:20]), np.array(y[:20])  # ints: converted at every call
+    eager, compiled = cases.moons_model(1337), cases.moons_model(1337)
+    eager_opt, compiled_opt = (
+        nn.SGD(eager.parameters(), lr=0.1),
+        nn.SGD(compiled.parameters(), lr=0.1),
+    )
+    step = nn.compile_step(compiled, nn.hinge, compiled_opt)
+    for start in (0, 20):
+        inputs[:], labels[:] = X[start : start + 20], y[start : start + 20]
+        theirs = eager_step(
+            eager, nn.hinge, eager_opt, X[start : start + 20], y[start : start + 20]
+        )
+        ours, _ = step(inputs, labels)
+        assert math.isclose(ours, theirs, rel_tol=REL)
