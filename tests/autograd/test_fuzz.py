@@ -4,7 +4,6 @@ the gradient. Profiles in tests/conftest.py (HYPOTHESIS_PROFILE=thorough for a l
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import pytest
@@ -63,13 +62,7 @@ def _torch_ops() -> dict[str, Any]:
     return ops
 
 
-needs_torch = pytest.mark.skipif(
-    importlib.util.find_spec("torch") is None,
-    reason="PyTorch is optional: pip install torch==2.13.0 to cross-check against it",
-)
-
-
-@needs_torch
+@pytest.mark.torch
 @given(cases())
 def test_backward_equals_pytorch_float64(case: Case) -> None:
     import torch
@@ -93,7 +86,7 @@ def _pow_with_a_zero_value_exponent(case: Case) -> bool:
     return any(node.op == "pow" and node.parents[1].data == 0.0 for node in topological_order(out))
 
 
-@needs_torch
+@pytest.mark.torch
 @given(cases(max_depth=4))
 def test_hessian_equals_pytorch_float64(case: Case) -> None:
     import torch

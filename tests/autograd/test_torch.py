@@ -16,6 +16,7 @@ import pytest
 import autograd
 from autograd import Value, hvp, jacfwd, jacobian, jacrev, jvp, vjp
 
+pytestmark = pytest.mark.torch
 torch = pytest.importorskip(
     "torch", reason="PyTorch is optional: pip install torch==2.13.0 to cross-check against it"
 )

@@ -3,7 +3,6 @@ keep working and keep checking that the engines agree, and the report is put tog
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,8 @@ from benchmarks.workloads import DisagreementError, _check_agree
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
+def _smoke_run() -> str:
+    """``python -m benchmarks --smoke``'s report: every workload once, at a tiny size."""
     run = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke"],
         cwd=ROOT,
@@ -26,36 +26,51 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    rows = [line for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    return run.stdout
+
+
+def _measured_engines(report: str) -> tuple[set[str], set[str]]:
+    """The report's workloads, and the engines it measured (not those it found missing)."""
+    rows = [line for line in report.splitlines() if line.startswith("| ") and "---" not in line]
     workloads = {row.split(" | ")[0].lstrip("| ") for row in rows[1:]}
+    measured = {row.split(" | ")[2] for row in rows[1:] if "not installed" not in row}
+    return workloads, measured
+
+
+def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
+    report = _smoke_run()
+    workloads, measured = _measured_engines(report)
     # moons, chain, two memory rows, wide, 8×8 digits, 28×28 digits with its peak memory and
     # the moving of its parameters, the chain in both modes, two Jacobians, compiling the
     # moons loss and importing autograd
     assert len(workloads) == 14
-    measured = {row.split(" | ")[2] for row in rows[1:] if "not installed" not in row}
     expected = {"valuegrad", "micrograd", "valuegrad, compiled"}  # micrograd: the test extra
     expected |= {"valuegrad, compiled loss + eager penalty", "valuegrad, moving the parameters"}
-    torch_missing = importlib.util.find_spec("torch") is None
-    if not torch_missing:
-        expected |= {"PyTorch tensors", "PyTorch scalars"}
     assert expected <= measured
-    assert "Measured " in run.stdout
-    assert "moons step at least 10× faster than micrograd" in run.stdout
-    assert "jvp per node within 1.5× of backward()'s" in run.stdout
-    assert "jacfwd at least 10× faster than jacrev" in run.stdout
+    assert "Measured " in report
+    assert "moons step at least 10× faster than micrograd" in report
+    assert "jvp per node within 1.5× of backward()'s" in report
+    assert "jacfwd at least 10× faster than jacrev" in report
+    assert "peak memory of that fit" in report
+    assert "in and out of their Values" in report
+    assert "compiled chain time per node flat within 1.3×" in report
+    assert "tracing plus fusion at most 5% of one eager moons step" in report
+    assert "| import autograd | fresh interpreter | valuegrad |" in report
+    assert "NumPy not imported" in report
+
+
+@pytest.mark.torch
+def test_every_benchmark_measures_pytorch_too_when_it_is_installed() -> None:
+    report = _smoke_run()
+    _, measured = _measured_engines(report)
+    assert {"PyTorch tensors", "PyTorch scalars"} <= measured
     for target in (
         "moons step with nn.compile_step at most 0.35× PyTorch",
         "8×8 digits epoch with nn.compile_step at most 0.75× PyTorch",
         "784-30-10 epoch with fit(compile=True) at most 1.0× PyTorch",
         "notebook 10's composition",
     ):
-        assert target in run.stdout or torch_missing
-    assert "peak memory of that fit" in run.stdout
-    assert "in and out of their Values" in run.stdout
-    assert "compiled chain time per node flat within 1.3×" in run.stdout
-    assert "tracing plus fusion at most 5% of one eager moons step" in run.stdout
-    assert "| import autograd | fresh interpreter | valuegrad |" in run.stdout
-    assert "NumPy not imported" in run.stdout
+        assert target in report
 
 
 def test_engines_that_disagree_stop_the_benchmark() -> None:

@@ -13,6 +13,7 @@ import nn
 from autograd import Value
 from nn import cases
 
+pytestmark = pytest.mark.torch
 torch = pytest.importorskip(
     "torch", reason="PyTorch is optional: pip install valuegrad[torch] (CI installs it)"
 )

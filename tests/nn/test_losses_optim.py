@@ -120,8 +120,10 @@ def test_learning_rate_schedule_is_a_function_of_the_step() -> None:
     assert path == pytest.approx([0.6, 0.6 + 0.05 * 4.8])
 
 
+@pytest.mark.torch
 def test_optimizers_match_pytorch() -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     for ours, theirs in [
         (
             lambda ps: nn.SGD(ps, lr=0.05, momentum=0.8, weight_decay=0.1),

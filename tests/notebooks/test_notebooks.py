@@ -114,6 +114,19 @@ def _needs(path: Path) -> None:
             pytest.skip(f"{path.name} needs {module}: pip install valuegrad[{module}]")
 
 
+def _marked(paths: list[Path]) -> list[object]:
+    """The notebooks as parameters of a test that runs them, those that declare they need
+    PyTorch marked ``torch`` (skipped without it, and run by CI's ``-m torch``)."""
+
+    def needs_torch(path: Path) -> bool:
+        book = nbformat.read(path, as_version=4)
+        return "torch" in book.metadata.get("valuegrad", {}).get("needs", [])
+
+    return [
+        pytest.param(path, marks=pytest.mark.torch) if needs_torch(path) else path for path in paths
+    ]
+
+
 @functools.cache
 def _execute(path: Path) -> Executed:
     """Run the notebook top to bottom in a fresh kernel, then its loop check in the same
@@ -226,7 +239,7 @@ def test_every_loop_check_belongs_to_a_notebook() -> None:
     assert set(LOOP_CHECKS) <= {path.stem for path in NOTEBOOKS}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _marked(NOTEBOOKS), ids=lambda path: path.stem)
 def test_notebook_runs_top_to_bottom_in_under_a_minute(path: Path) -> None:
     _needs(path)
     executed = _execute(path)
@@ -236,7 +249,9 @@ def test_notebook_runs_top_to_bottom_in_under_a_minute(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", [path for path in NOTEBOOKS if path.stem in LOOP_CHECKS], ids=lambda path: path.stem
+    "path",
+    _marked([path for path in NOTEBOOKS if path.stem in LOOP_CHECKS]),
+    ids=lambda path: path.stem,
 )
 def test_notebook_training_loop_gives_its_reference_numbers(path: Path) -> None:
     _needs(path)
@@ -247,7 +262,7 @@ def test_notebook_training_loop_gives_its_reference_numbers(path: Path) -> None:
         pytest.fail(f"checks/{path.stem}.py failed after {path.name}: {executed.check_error}")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _marked(NOTEBOOKS), ids=lambda path: path.stem)
 def test_notebook_re_executed_prints_exactly_what_is_committed(path: Path) -> None:
     _needs(path)
     committed = nbformat.read(path, as_version=4)
