@@ -117,14 +117,26 @@ _COMPILER = ("ConcretizationError", "Program", "compile", "guard", "trace")
 
 def __getattr__(name: str) -> object:
     """The compiler's names, imported at their first use, so that ``import autograd`` stays
-    as light as the eager engine (PEP 562's module ``__getattr__``)."""
+    as light as the eager engine (PEP 562's module ``__getattr__``); and ``__version__``,
+    read at its first use from the installed package's metadata, its one source."""
     if name in _COMPILER:
         from . import compiler
 
         value = getattr(compiler, name)
-        globals()[name] = value  # found directly from now on
-        return value
-    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    elif name == "__version__":
+        from importlib import metadata
+
+        try:
+            value = metadata.version("valuegrad")
+        except metadata.PackageNotFoundError:
+            raise AttributeError(
+                "autograd.__version__: the valuegrad package is not installed, so it has no "
+                "version; install it (pip install -e . in a checkout)"
+            ) from None
+    else:
+        raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+    globals()[name] = value  # found directly from now on
+    return value
 
 
 def __dir__() -> list[str]:

@@ -52,3 +52,12 @@ __all__ = [
     "mse",
     "optim",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``__version__``: the installed valuegrad's, the same as ``autograd.__version__``."""
+    if name == "__version__":
+        import autograd
+
+        return autograd.__version__
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
