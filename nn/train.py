@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
 from typing import Any
@@ -318,9 +318,41 @@ class _Picked:
 
 
 def _progress(n: int, show: bool, desc: str = "epochs") -> Any:
-    """range(n), with a tqdm progress bar when ``show``."""
+    """range(n), with progress shown on stderr when ``show``: a tqdm bar in a terminal or a
+    notebook; in a log (stderr a file or a pipe, as in CI) a plain line at each quarter of
+    the run, since a bar redrawn at every step would write a line per step there."""
     if not show:
         return range(n)
+    import sys
+
+    if not sys.stderr.isatty() and "ipykernel" not in sys.modules:
+        return _LogLines(n, desc)
     from tqdm.auto import tqdm
 
     return tqdm(range(n), desc=desc, leave=False)
+
+
+class _LogLines:
+    """range(n) that writes ``desc: done/n (seconds), postfix`` to stderr after each quarter of
+    the steps; ``set_postfix`` is tqdm's, so a loop shows its latest loss the same way."""
+
+    __slots__ = ("desc", "n", "postfix")
+
+    def __init__(self, n: int, desc: str) -> None:
+        self.n, self.desc, self.postfix = n, desc, ""
+
+    def set_postfix(self, **values: object) -> None:
+        self.postfix = ", ".join(f"{name}={value}" for name, value in values.items())
+
+    def __iter__(self) -> Iterator[int]:
+        import sys
+        import time
+
+        reported = {max(1, round(self.n * quarter / 4)) for quarter in (1, 2, 3, 4)}
+        start = time.perf_counter()
+        for step in range(self.n):
+            yield step
+            if step + 1 in reported:  # the step's body has run: its postfix is set
+                line = f"{self.desc}: {step + 1}/{self.n} ({time.perf_counter() - start:.1f} s)"
+                sys.stdout.flush()  # in order with what the program printed, in a shared log
+                print(f"{line}, {self.postfix}" if self.postfix else line, file=sys.stderr)
