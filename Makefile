@@ -28,11 +28,13 @@ notebooks: setup
 
 setup: system-deps $(VENV)/.installed
 
-# Reinstalled whenever the package metadata changes.
+# Reinstalled whenever the package metadata changes. Silent when there is nothing to do, one
+# line when there is (pip speaks only of warnings and errors), so that logs stay short.
 $(VENV)/.installed: setup.cfg pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e ".[viz,plot,test,notebooks]"
-	touch $@
+	@echo "Setting up $(VENV): valuegrad with its viz, plot, test and notebooks extras"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[viz,plot,test,notebooks]"
+	@touch $@
 
 # System programs: Graphviz's `dot` renders the graph drawings, and Chromium runs the browser
 # tests of the HTML explorer (Playwright drives the system's Chromium; it downloads none).
@@ -44,9 +46,10 @@ system-deps:
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing$$missing with apt-get"; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
-			|| echo "warning: apt-get could not install$$missing"; \
+		echo "Installing$$missing with apt-get"; log=$$(mktemp); \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+			>"$$log" 2>&1 || { cat "$$log"; echo "warning: apt-get could not install$$missing"; }; \
+		rm -f "$$log"; \
 	else \
 		echo "Not installed:$$missing. Drawings need graphviz, the browser tests chromium:"; \
 		echo "  sudo apt-get install graphviz chromium | brew install graphviz chromium"; \
