@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
-from autograd import Value, topological_order
+from autograd import Value, cli, topological_order
 
 
 def main() -> int:
@@ -45,4 +43,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -20,7 +20,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from autograd import files
+from autograd import cli, files
 
 from .workloads import (
     COMPILED,
@@ -276,4 +276,4 @@ def write_between_markers(path: Path, report: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import autograd
+from autograd import cli
 
 from . import cases, datasets
 
@@ -289,4 +289,4 @@ def _first(output: Any) -> Any:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)
