@@ -1,6 +1,6 @@
 """The package's metadata: one version, read from the installed distribution; type hints
-marked as shipped; and the suite's own guard against another package named ``autograd``
-(HIPS autograd) in the same environment."""
+marked as shipped; the changelog's latest entry; and the suite's own guard against another
+package named ``autograd`` (HIPS autograd) in the same environment."""
 
 from __future__ import annotations
 
@@ -69,6 +69,13 @@ def test_both_packages_declare_their_type_hints_and_ship_the_marker() -> None:
     for package in ("autograd", "nn"):
         assert (ROOT / package / "py.typed").is_file()
         assert "py.typed" in package_data[package]
+
+
+def test_the_changelog_starts_with_the_current_version() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = [line for line in changelog.splitlines() if line.startswith("## ")]
+    assert headings[0].startswith(f"## {_setup_cfg_version()} ")
+    assert headings[-1].startswith("## 0.1.0 ")
 
 
 def test_this_checkout_is_what_the_suite_tests() -> None:
