@@ -234,8 +234,10 @@ def test_an_optimizers_one_rule_gives_the_same_numbers_on_floats_and_on_arrays(n
     assert array_data.tolist() == float_data
 
 
+@pytest.mark.torch
 def test_optimizers_match_pytorchs() -> None:
-    torch = pytest.importorskip("torch")
+    import torch
+
     rng = np.random.default_rng(2)
     start, grads = rng.normal(size=6), rng.normal(size=(5, 6))
     pairs = [
