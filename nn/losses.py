@@ -107,7 +107,7 @@ def _checked(check: type[Function], target: Value | float) -> Value | float:
 def hinge(scores: Sequence[Prediction], labels: Sequence[float]) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y·s), for labels y of -1 or +1."""
     pairs = _pairs(scores, labels, "hinge")
-    return autograd.mean([(1 + -_checked(HingeLabel, y) * s).relu() for s, y in pairs])
+    return autograd.mean([_relu(1 + -_checked(HingeLabel, y) * s) for s, y in pairs])
 
 
 def binary_cross_entropy(logits: Sequence[Prediction], targets: Sequence[float]) -> Value:
@@ -115,6 +115,10 @@ def binary_cross_entropy(logits: Sequence[Prediction], targets: Sequence[float])
     softplus(z) - t·z, which equals -t·log σ(z) - (1 - t)·log(1 - σ(z)) and never overflows."""
     pairs = _pairs(logits, targets, "binary_cross_entropy")
     return autograd.mean([_softplus(z) - _checked(Probability, t) * z for z, t in pairs])
+
+
+def _relu(z: Value | float) -> Value:
+    return z.relu() if isinstance(z, Value) else Value(z).relu()
 
 
 def _softplus(z: Value | float) -> Value:
