@@ -8,6 +8,8 @@
 (50.0, 10.0, 15.0)
 """
 
+from typing import TYPE_CHECKING
+
 from . import checks, files
 from .engine import Function, Operand, Value
 from .func import hvp, jacfwd, jacobian, jacrev, jvp, vjp
@@ -55,6 +57,10 @@ from .viz import (
     to_dot,
     to_text,
 )
+
+if TYPE_CHECKING:  # imported at their first use (see __getattr__); here for type checkers
+    from .compiler import CompiledFunction as CompiledFunction
+    from .compiler import ConcretizationError, Program, compile, guard, trace
 
 __all__ = [
     "ConcretizationError",
@@ -112,7 +118,7 @@ __all__ = [
     "where",
 ]
 
-_COMPILER = ("ConcretizationError", "Program", "compile", "guard", "trace")
+_COMPILER = ("CompiledFunction", "ConcretizationError", "Program", "compile", "guard", "trace")
 
 
 def __getattr__(name: str) -> object:

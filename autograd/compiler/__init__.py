@@ -72,3 +72,13 @@ def compile(
     from .batched import CompiledFunction
 
     return CompiledFunction(fn, reduction, has_aux, parameters)
+
+
+def __getattr__(name: str) -> object:
+    """``CompiledFunction``, imported at its first use: its module needs NumPy."""
+    if name == "CompiledFunction":
+        from .batched import CompiledFunction
+
+        globals()[name] = CompiledFunction
+        return CompiledFunction
+    raise AttributeError(f"module 'autograd.compiler' has no attribute {name!r}")
