@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from math import isfinite, isnan
 from numbers import Real
 from operator import attrgetter
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar, Protocol, Union
 
 from .checks import real
 from .graph import topological_order
@@ -38,6 +38,17 @@ from .modes import RECORDING, mode, origin_of, remember_origin, tracer
 
 Operand = Union["Value", float, int]
 """What operations accept: a Value, or a real number (taken as a constant leaf)."""
+
+
+class Op(Protocol):
+    """What made a node, as the engine sees it: a name and the local derivatives. A Function
+    subclass (the class itself) is one; so is the call of a compiled function."""
+
+    @property
+    def name(self) -> str: ...
+
+    # Any arguments (``*inputs, **out``), so that each op's own ``(x, y, out)`` fits.
+    def local_grads(self, *inputs: Any, **out: Any) -> Sequence[Any]: ...
 
 
 class Function:
@@ -77,20 +88,24 @@ class Function:
         if missing:
             raise TypeError(f"Function {cls.__name__} must define {' and '.join(missing)}")
 
+    # Typed with any arguments (``*inputs, **out``), so that each op's own signature, such
+    # as ``forward(x, y)`` or ``local_grads(b, *pairs, out)``, is a valid override.
     @staticmethod
-    def forward(*inputs: float) -> float:
-        """The op's value at the inputs (floats)."""
+    def forward(*inputs: Any, **_: Any) -> Any:
+        """The op's value at the inputs: floats in, a real number out (and, compiled, NumPy
+        arrays in, an array out, where the rule works on them)."""
         raise NotImplementedError
 
     @staticmethod
-    def local_grads(*inputs: Any, out: Any) -> Sequence[Any]:
-        """The partial derivative of the output with respect to each input."""
+    def local_grads(*inputs: Any, **out: Any) -> Sequence[Any]:
+        """The partial derivative of the output with respect to each input (given the inputs
+        and, keyword ``out``, the output)."""
         raise NotImplementedError
 
     @classmethod
     def apply(cls, *operands: Operand) -> Value:
         """Apply the op to Values (numbers become constant leaves) and record it in the graph."""
-        values = operands
+        values: tuple[Any, ...] = operands  # Values, once the line below has checked their types
         if not set(map(type, operands)) <= NODE_TYPES:  # checked in C: most calls take Values
             values = tuple(_operand(x, cls.name) for x in operands)
         out = cls.forward(*map(_data, values))
@@ -109,7 +124,7 @@ class Value:
     grad: float
     label: str
     parents: tuple[Value, ...]
-    _fn: type[Function] | None
+    _fn: Op | None
 
     def __init__(self, data: float, label: str = "") -> None:
         if isinstance(data, Value):
@@ -174,7 +189,8 @@ class Value:
             if id(node) not in memo:
                 memo[id(node)] = _twin(node, tuple(memo[id(p)] for p in node.parents))
                 keep_alive.append(node)
-        return memo[id(self)]
+        copied: Value = memo[id(self)]
+        return copied
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle the graph as one flat list in topological order: leaves as themselves
@@ -350,14 +366,15 @@ NODE_TYPES = {Value}
 """The classes of node an op takes as they are: Value, and the compiler's TracedValue."""
 
 
-def _record(fn: type[Function], data: float, parents: tuple[Value, ...]) -> Value:
+def _record(fn: Op, data: float, parents: tuple[Value, ...]) -> Value:
     """Make the node for ``fn``'s result: the one place where every op's output is created."""
     if not isfinite(data):
         raise _forward_error(fn, parents, data)
     now = mode.get()
     if now is not RECORDING:
         if now.tracing:  # autograd.trace is recording a function: its tracer makes the node
-            return tracer.get().record(fn, data, parents, now)
+            traced: Value = tracer.get().record(fn, data, parents, now)
+            return traced
         if not now.record:  # inside no_grad(): the result is a leaf
             return _leaf(data)
     node = _new(Value)
@@ -425,14 +442,15 @@ def _unary(fn: type[Function], x: Value) -> Value:
 def _binary(fn: type[Function], x: object, y: object) -> Value:
     """Record ``fn(x, y)``. A number becomes a constant leaf; anything else gives NotImplemented,
     so Python raises its usual TypeError naming the operator and the operand's type."""
+    # NotImplemented, typed Any, is allowed by mypy only in the operator methods themselves.
     if type(x) is not Value:
         x = _constant(x, fn.name)
         if x is None:
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
     if type(y) is not Value:
         y = _constant(y, fn.name)
         if y is None:
-            return NotImplemented
+            return NotImplemented  # type: ignore[no-any-return]
     return _record(fn, fn.forward(x.data, y.data), (x, y))
 
 
@@ -594,7 +612,7 @@ def _forward_float(fn: type[Function], out: object) -> float:
     return float(out)
 
 
-def _forward_error(fn: type[Function], operands: Sequence[Value], value: float) -> Exception:
+def _forward_error(fn: Op, operands: Sequence[Value], value: float) -> Exception:
     return _result_error(fn.name, f"{fn.name}({_args(operands)})", value)
 
 

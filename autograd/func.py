@@ -152,7 +152,9 @@ def jvp(
     return _shaped([y.data for y in outputs], single), _shaped([pushed[y] for y in outputs], single)
 
 
-def vjp(f: Function, *primals: float) -> tuple[float | list[float], Callable[..., tuple]]:
+def vjp(
+    f: Function, *primals: float
+) -> tuple[float | list[float], Callable[[float | Sequence[float]], tuple[float, ...]]]:
     """The value of ``f(*primals)`` and a function that pulls a cotangent of the outputs
     (a float, or one per output) back to the inputs: a vector-Jacobian product, one reverse
     sweep per call, returning a tuple with one float per primal (as ``torch.func.vjp``)."""
@@ -229,7 +231,9 @@ def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) ->
     return [pushed[g] for g in gradient]
 
 
-def _evaluate(f: Function, inputs: Sequence[float], where: str) -> tuple[list, list, bool]:
+def _evaluate(
+    f: Function, inputs: Sequence[float], where: str
+) -> tuple[list[Value], list[Value], bool]:
     """Fresh leaves at ``inputs``, ``f``'s outputs on them as a list (recorded even inside
     no_grad()), and whether ``f`` returned one Value rather than a list."""
     values = [_leaf(x) for x in reals(inputs, where, "inputs")]

@@ -156,7 +156,7 @@ def grad(
             grads = _backpropagate(seeds, on_values=True)
     else:
         grads = _backpropagate(seeds, on_values=False)
-    results = []
+    results: list[Any] = []
     for i, x in enumerate(targets):
         g = grads.get(x)
         if g is None:
@@ -238,13 +238,14 @@ def _backpropagate(seeds: dict[Value, Any], *, on_values: bool) -> dict[Value, A
     for node in reversed(topological_order(*seeds)):
         parents = node.parents
         g = grads.get(node)
-        if not parents or g is None:
+        fn = node._fn
+        if not parents or g is None or fn is None:  # (a node with parents has an op)
             continue
         try:
             if on_values:
-                local = node._fn.local_grads(*parents, out=node)
+                local = fn.local_grads(*parents, out=node)
             else:
-                local = node._fn.local_grads(*[p.data for p in parents], out=node.data)
+                local = fn.local_grads(*[p.data for p in parents], out=node.data)
         except _UNDEFINED as error:
             raise _undefined_error(node, error) from error
         if len(local) != len(parents):
@@ -291,7 +292,9 @@ def hessian(f: Callable[..., Value], inputs: Sequence[float]) -> list[list[float
     return [[float(g) for g in grad(d, values, allow_unused=True)] for d in first]
 
 
-def _evaluate(f: Callable[..., Value], inputs: Sequence[float], where: str) -> tuple[list, Value]:
+def _evaluate(
+    f: Callable[..., Value], inputs: Sequence[float], where: str
+) -> tuple[list[Value], Value]:
     """Fresh leaves at the float ``inputs`` and ``f`` applied to them, which must be a Value."""
     values = [_leaf(x) for x in reals(inputs, where, "inputs")]
     out = f(*values)

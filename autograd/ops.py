@@ -19,6 +19,8 @@ which dispatch on the type of their argument:
   per element for arrays; a domain check is ``require``, which names the first offending
   element of an array.
 
+So a rule's operands and results are typed ``Any``: one rule, three kinds of number.
+
 To add an op: one class here, plus a method or operator on Value if it should have one.
 """
 
@@ -135,34 +137,34 @@ class Stacked:
         return Stacked(ufunc(*map(_spread, inputs), **kwargs))
 
     def __add__(self, other: Any) -> Stacked:
-        return _numpy().add(self, other)  # type: ignore[no-any-return]
+        return _numpy().add(self, other)
 
     def __radd__(self, other: Any) -> Stacked:
-        return _numpy().add(other, self)  # type: ignore[no-any-return]
+        return _numpy().add(other, self)
 
     def __sub__(self, other: Any) -> Stacked:
-        return _numpy().subtract(self, other)  # type: ignore[no-any-return]
+        return _numpy().subtract(self, other)
 
     def __rsub__(self, other: Any) -> Stacked:
-        return _numpy().subtract(other, self)  # type: ignore[no-any-return]
+        return _numpy().subtract(other, self)
 
     def __mul__(self, other: Any) -> Stacked:
-        return _numpy().multiply(self, other)  # type: ignore[no-any-return]
+        return _numpy().multiply(self, other)
 
     def __rmul__(self, other: Any) -> Stacked:
-        return _numpy().multiply(other, self)  # type: ignore[no-any-return]
+        return _numpy().multiply(other, self)
 
     def __truediv__(self, other: Any) -> Stacked:
-        return _numpy().divide(self, other)  # type: ignore[no-any-return]
+        return _numpy().divide(self, other)
 
     def __rtruediv__(self, other: Any) -> Stacked:
-        return _numpy().divide(other, self)  # type: ignore[no-any-return]
+        return _numpy().divide(other, self)
 
     def __neg__(self) -> Stacked:
         return Stacked(-self.array)
 
     def __eq__(self, other: object) -> Stacked:  # type: ignore[override]
-        return _numpy().equal(self, other)  # type: ignore[no-any-return]
+        return _numpy().equal(self, other)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -252,7 +254,7 @@ class Add(Function):
     """x + y.    ∂/∂x = 1,  ∂/∂y = 1"""
 
     @staticmethod
-    def forward(x: float, y: float) -> float:
+    def forward(x: Any, y: Any) -> Any:
         return x + y
 
     @staticmethod
@@ -264,7 +266,7 @@ class Sub(Function):
     """x - y.    ∂/∂x = 1,  ∂/∂y = -1"""
 
     @staticmethod
-    def forward(x: float, y: float) -> float:
+    def forward(x: Any, y: Any) -> Any:
         return x - y
 
     @staticmethod
@@ -276,7 +278,7 @@ class Mul(Function):
     """x * y.    ∂/∂x = y,  ∂/∂y = x"""
 
     @staticmethod
-    def forward(x: float, y: float) -> float:
+    def forward(x: Any, y: Any) -> Any:
         return x * y
 
     @staticmethod
@@ -288,7 +290,7 @@ class Div(Function):
     """x / y.    ∂/∂x = 1/y,  ∂/∂y = -x/y² = -out/y"""
 
     @staticmethod
-    def forward(x: float, y: float) -> float:
+    def forward(x: Any, y: Any) -> Any:
         require(y != 0.0, ZeroDivisionError, "div: division by zero: {!r} / {!r}", x, y)
         return x / y
 
@@ -308,7 +310,7 @@ class Pow(Function):
     """
 
     @staticmethod
-    def forward(x: float, y: float) -> float:
+    def forward(x: Any, y: Any) -> Any:
         require(
             where(x < 0.0, y % 1.0 == 0.0, True),
             ValueError,
@@ -344,7 +346,7 @@ class Neg(Function):
     """-x.    d/dx = -1"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return -x
 
     @staticmethod
@@ -356,7 +358,7 @@ class Abs(Function):
     """|x|.    d/dx = sign(x), taken as 0 at x = 0 (as in PyTorch)"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return abs(x)
 
     @staticmethod
@@ -369,7 +371,7 @@ class Exp(Function):
     """e^x.    d/dx = e^x = out"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         try:
             return _exp(x)
         except OverflowError:  # above x ≈ 709.78
@@ -388,7 +390,7 @@ class ShiftedExp(Function):
     name = "shifted_exp"
 
     @staticmethod
-    def forward(x: float, s: float) -> float:
+    def forward(x: Any, s: Any) -> Any:
         return Exp.forward(x - s)
 
     @staticmethod
@@ -400,7 +402,7 @@ class Log(Function):
     """Natural logarithm, for x > 0.    d/dx = 1/x"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         require(x > 0.0, ValueError, "log: the input must be positive, got {!r}", x)
         return _log(x)
 
@@ -413,7 +415,7 @@ class Sqrt(Function):
     """√x, for x >= 0.    d/dx = 1/(2√x) = 0.5/out, infinite at 0"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         require(x >= 0.0, ValueError, "sqrt: the input must not be negative, got {!r}", x)
         return _math("sqrt", x)
 
@@ -426,7 +428,7 @@ class Tanh(Function):
     """Hyperbolic tangent.    d/dx = 1 - tanh²x = 1 - out²"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return _math("tanh", x)
 
     @staticmethod
@@ -438,7 +440,7 @@ class Sigmoid(Function):
     """σ(x) = 1/(1 + e^-x), never overflowing.    d/dx = σ(x)(1 - σ(x)) = out(1 - out)"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         e = _exp(-abs(x))  # e^-x for x >= 0, e^x below: never more than 1
         return where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -451,7 +453,7 @@ class ReLU(Function):
     """max(0, x).    d/dx = 1 for x > 0, else 0 (0 at the kink, as in PyTorch)"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return where(x > 0.0, x, 0.0)
 
     @staticmethod
@@ -465,7 +467,7 @@ class LeakyReLU(Function):
     name = "leaky_relu"
 
     @staticmethod
-    def forward(x: float, slope: float) -> float:
+    def forward(x: Any, slope: Any) -> Any:
         return where(x > 0.0, x, slope * x)
 
     @staticmethod
@@ -479,7 +481,7 @@ class Softplus(Function):
     d/dx = σ(x)"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return where(x > 0.0, x, 0.0) + _math("log1p", _exp(-abs(x)))
 
     @staticmethod
@@ -491,7 +493,7 @@ class Swish(Function):
     """x·σ(x) (also called SiLU).    d/dx = σ(x) + x·σ(x)(1 - σ(x)) = σ(x) + out(1 - σ(x))"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return x * Sigmoid.forward(x)
 
     @staticmethod
@@ -504,7 +506,7 @@ class Sin(Function):
     """sin x.    d/dx = cos x"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return _sin(x)
 
     @staticmethod
@@ -516,7 +518,7 @@ class Cos(Function):
     """cos x.    d/dx = -sin x"""
 
     @staticmethod
-    def forward(x: float) -> float:
+    def forward(x: Any) -> Any:
         return _cos(x)
 
     @staticmethod
@@ -531,7 +533,7 @@ class Sum(Function):
     """x₁ + x₂ + … + xₙ, added left to right as a chain of + would.    ∂/∂xᵢ = 1"""
 
     @staticmethod
-    def forward(*xs: float) -> float:
+    def forward(*xs: Any) -> Any:
         return reduce(add, xs, 0.0)
 
     @staticmethod
@@ -544,7 +546,7 @@ class Max(Function):
     else 0 (ties share the gradient evenly, as PyTorch's max does)"""
 
     @staticmethod
-    def forward(*xs: float) -> float:
+    def forward(*xs: Any) -> Any:
         if not xs:
             raise ValueError("max: needs at least one value")
         return _largest(xs)
@@ -567,7 +569,7 @@ class ShiftedLogSumExp(Function):
     stacked_from = 1
 
     @staticmethod
-    def forward(s: float, *xs: float) -> float:
+    def forward(s: Any, *xs: Any) -> Any:
         if not xs:
             raise ValueError("logsumexp: needs at least one value")
         m = _largest(xs)
@@ -585,7 +587,7 @@ class LogSumExp(Function):
     stacked_from = 0
 
     @staticmethod
-    def forward(*xs: float) -> float:
+    def forward(*xs: Any) -> Any:
         return ShiftedLogSumExp.forward(0.0, *xs)
 
     @staticmethod
@@ -600,7 +602,7 @@ class Take(Function):
     stacked_from = 1
 
     @staticmethod
-    def forward(i: float, *xs: float) -> float:
+    def forward(i: Any, *xs: Any) -> Any:
         n = _count(xs)
         require(
             (i % 1.0 == 0.0) & (i >= 0.0) & (i < n),
@@ -621,7 +623,7 @@ class Linear(Function):
     ∂/∂b = 1,  ∂/∂wᵢ = xᵢ,  ∂/∂xᵢ = wᵢ"""
 
     @staticmethod
-    def forward(b: float, *pairs: float) -> float:
+    def forward(b: Any, *pairs: Any) -> Any:
         for w, x in zip(pairs[::2], pairs[1::2], strict=True):
             b = b + w * x
         return b

@@ -156,6 +156,10 @@ def _node(op: str, *args: st.SearchStrategy) -> st.SearchStrategy[Expression]:
     return st.tuples(*args).map(lambda parts: Expression(op, tuple(parts)))
 
 
+def _many(op: str, several: st.SearchStrategy[list[Expression]]) -> st.SearchStrategy[Expression]:
+    return several.map(lambda args: Expression(op, tuple(args)))
+
+
 def _number(values: st.SearchStrategy[float]) -> st.SearchStrategy[Expression]:
     return values.map(lambda x: Expression("number", number=x))
 
@@ -183,7 +187,7 @@ def _real(depth: int, n_inputs: int) -> st.SearchStrategy[Expression]:
         _node("pow", real, _number(st.sampled_from([2.0, 3.0, -1.0]))),
         _node("pow", _number(st.sampled_from([0.5, 2.0, 3.0])), real),
         *[
-            several.map(lambda args, op=op: Expression(op, tuple(args)))
+            _many(op, several)
             for op in ("sum", "mean", "max", "logsumexp", "softmax", "log_softmax")
         ],
         st.tuples(real, several).map(

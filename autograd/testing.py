@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard, cast
 
 from ._errors import ShownAsMessage
 from .checks import real, reals
@@ -234,8 +235,8 @@ def assert_close(
             f"assert_close: {what}: compare a number with a number, or a sequence with a "
             f"sequence, got {type(actual).__name__} and {type(expected).__name__}"
         )
-    got = [_number(actual, what)] if single else [_number(a, what) for a in actual]
-    want = [_number(expected, what)] if single else [_number(e, what) for e in expected]
+    got = _numbers(actual, what)
+    want = _numbers(expected, what)
     if len(got) != len(want):
         raise NotCloseError(f"{what}: {len(got)} values, expected {len(want)}")
     allowed = [atol + rtol * math.fabs(e) if math.isfinite(e) else 0.0 for e in want]
@@ -261,8 +262,13 @@ def assert_close(
     raise NotCloseError("\n".join(lines))
 
 
-def _is_sequence(x: object) -> bool:
+def _is_sequence(x: object) -> TypeGuard[Iterable[object]]:
     return isinstance(x, Iterable) and not isinstance(x, (str, bytes))
+
+
+def _numbers(x: object, what: str) -> list[float]:
+    """A sequence's items, or a single number, as a list of floats."""
+    return [_number(item, what) for item in x] if _is_sequence(x) else [_number(x, what)]
 
 
 def _listed(values: list[float], others: list[float]) -> str:
@@ -277,7 +283,7 @@ def _number(x: object, what: str) -> float:
     try:
         return real(x, "assert_close", what)
     except ValueError:  # not finite: a result that fails the check, not bad input
-        return float(x)  # real() has checked that it is a number
+        return float(cast(float, x))  # real() has checked that it is a number
 
 
 def _sort_key(difference: float) -> float:

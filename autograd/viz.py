@@ -278,7 +278,8 @@ def save_html(
 
 
 def _svg(source: str) -> str:
-    return _digraph(source).pipe(format="svg").decode("utf-8")
+    svg: bytes = _digraph(source).pipe(format="svg")
+    return svg.decode("utf-8")
 
 
 def save_backward_steps(
@@ -727,7 +728,7 @@ def _cluster_lines(lines: dict[str, list[str]]) -> list[str]:
     for group, node_lines in lines.items():
         members[_clusters_of(group)[-1]].extend(node_lines)
     children: dict[str, list[str]] = {c: [] for c in tree}
-    tops = []
+    tops: list[str] = []
     for cluster in tree:
         enclosing = _clusters_of(cluster)[:-1]
         (children[enclosing[-1]] if enclosing else tops).append(cluster)

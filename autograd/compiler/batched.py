@@ -4,6 +4,7 @@ with NumPy, as one Value in the eager graph, or on a parameters array."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from math import isfinite
 from operator import attrgetter
 from typing import Any
@@ -22,8 +23,8 @@ _data = attrgetter("data")
 # The fast variant runs with NumPy raising at the first overflow, division by zero or invalid
 # operation: nothing to check when nothing goes wrong. If anything does, the checked variant
 # runs again, with every check, to name the op and the sample (or to find nothing wrong).
-FAST = {"over": "raise", "divide": "raise", "invalid": "raise", "under": "ignore"}
-CHECKED = {"all": "ignore"}
+FAST = partial(np.errstate, over="raise", divide="raise", invalid="raise", under="ignore")
+CHECKED = partial(np.errstate, all="ignore")
 _RETRY = (FloatingPointError, NonFiniteError, *DOMAIN_ERRORS)
 
 
@@ -197,9 +198,10 @@ class CompiledFunction:
                 )
         if samples == 0:
             raise ValueError(f"compiled({self.name}) needs at least one sample")
-        if not self.is_current():
-            self._generated = self._retrace(arrays)
-        arguments = self._generated.fused.program.arguments
+        generated = self._generated
+        if generated is None or not self.is_current():
+            generated = self._generated = self._retrace(arrays)
+        arguments = generated.fused.program.arguments
         if len(arrays) != len(arguments):
             raise TypeError(
                 f"compiled({self.name}) takes {len(arguments)} arguments, got {len(arrays)}"
@@ -214,7 +216,7 @@ class CompiledFunction:
                     f"but the program was traced with {traced}"
                 )
             inputs.append(array.reshape(samples, argument.size))
-        return self._generated, inputs, samples
+        return generated, inputs, samples
 
     def _array(self, i: int, arg: Any, copy: bool) -> Any:
         """One argument's batch as a float64 array: a number or a row of numbers per sample.
@@ -309,20 +311,20 @@ def _variable_guards(fn: Callable[..., Any]) -> list[Guard]:
         return _object_guards([fn])
     name = getattr(fn, "__name__", "the function")
     guards: list[Guard] = []
-    for variable, cell in zip(code.co_freevars, fn.__closure__ or (), strict=True):  # type: ignore[attr-defined]
+    for variable, cell in zip(code.co_freevars, fn.__closure__ or (), strict=True):
         try:
             value = cell.cell_contents
         except ValueError:  # not assigned yet
             continue
         guards.append(
-            Guard(lambda cell=cell: cell.cell_contents, value, f"{name}'s {variable}", True)
+            Guard(partial(getattr, cell, "cell_contents"), value, f"{name}'s {variable}", True)
         )
-    names = fn.__globals__  # type: ignore[attr-defined]
+    names = fn.__globals__
     for variable in code.co_names:
         if variable in names:
             guards.append(
                 Guard(
-                    lambda variable=variable: names.get(variable),
+                    partial(names.get, variable),
                     names[variable],
                     f"the global {variable}",
                     True,
@@ -347,22 +349,22 @@ def _forward(generated: Generated, samples: int, inputs: list[Any], parameters: 
     """The outputs (samples, outputs) and what the backward pass reads: fast, or, if that
     fails, checked, which names the failure (or finds nothing wrong)."""
     try:
-        with np.errstate(**FAST):
+        with FAST():
             return generated.forward(samples, *inputs, parameters)
     except _RETRY:
         pass
-    with np.errstate(**CHECKED):
+    with CHECKED():
         return generated.checked_forward(samples, *inputs, parameters)
 
 
 def _backward(generated: Generated, samples: int, seed: Any, saved: Any) -> Any:
     """The gradient of Σ seed[s]·output₀[s] with respect to the parameters array."""
     try:
-        with np.errstate(**FAST):
+        with FAST():
             return generated.backward(samples, seed, saved)
     except _RETRY:
         pass
-    with np.errstate(**CHECKED):
+    with CHECKED():
         gradient = generated.checked_backward(samples, seed, saved)
     finite = np.isfinite(gradient)
     if finite.all():

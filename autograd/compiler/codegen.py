@@ -193,9 +193,11 @@ def _per_sample(fn: type[Function]) -> tuple[Callable[..., Any], Callable[..., A
             try:
                 found = rule(*values)
             except DOMAIN_ERRORS as error:
-                error.position = position  # type: ignore[attr-defined]
+                error.position = position  # type: ignore[union-attr]
                 raise
-            results[(slice(None), *position)] = found
+            # Named first: mypy reads results[(a, *b)] as 3.11's results[a, *b].
+            every_output = (slice(None), *position)
+            results[every_output] = found
         return results
 
     def forward(*operands: Any) -> Any:
@@ -379,7 +381,7 @@ class _Symbol:
     def _refuse(self, *args: Any) -> Any:
         raise _NotAFormulaError
 
-    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse  # type: ignore[assignment]
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = __bool__ = _refuse
     __hash__ = None  # type: ignore[assignment]
 
 
@@ -731,7 +733,6 @@ class _Writer:
         k = step.number
         s = self.block_names[step.block]
         args = self.arguments[k]
-        g = self.gradients.get(step.block)
         local = self._local_formulas(step, args, s)
         if local is not None:
             # the rule's derivatives as formulas: evaluate those that could be undefined even
@@ -761,6 +762,7 @@ class _Writer:
             local = names
         if not step.needs_grad:  # no parameter behind it: its derivatives only had to be defined
             return
+        g = self.gradients[step.block]  # its output's gradient: the steps after it gave one
         step_batched = step.batched
         if step.kind == "layer":
             bias, weights, shared = step.operands

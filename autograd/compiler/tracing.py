@@ -63,10 +63,11 @@ class TracedValue(Value):
     __slots__ = ()
 
     @property
-    def data(self) -> float:  # type: ignore[override]
+    def data(self) -> float:
         # The engine reads data to compute each op; the function being traced may not.
         if sys._getframe(1).f_globals.get("__name__", "").partition(".")[0] == "autograd":
-            return _DATA.__get__(self)
+            data: float = _DATA.__get__(self)
+            return data
         raise _refusal("reads the .data of")
 
     @data.setter
@@ -159,7 +160,7 @@ def _where_in_user_code() -> str:
     path = os.path.abspath(frame.filename)
     here = os.getcwd() + os.sep
     name = path[len(here) :] if path.startswith(here) else os.path.basename(path)
-    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    line = (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()
     return f" at {name}:{frame.lineno}" + (f": `{line}`" if line else "")
 
 
@@ -430,7 +431,9 @@ def _inputs(
 ) -> tuple[list[Argument], list[TracedValue], list[Any]]:
     """The arguments' structure, their input nodes, and what to call ``fn`` with."""
     names = _argument_names(fn, len(example_args), "arg{}")
-    arguments, inputs, given = [], [], []
+    arguments: list[Argument] = []
+    inputs: list[TracedValue] = []
+    given: list[Any] = []  # a TracedValue, or a list of them, per argument
     for argument_name, example in zip(names, example_args, strict=True):
         if isinstance(example, Real):
             node = _traced(real(example, name, argument_name), argument_name)
@@ -463,16 +466,17 @@ def _program(
     slot = {node: i for i, node in enumerate([*inputs, *parameters, *constants])}
     instructions = []
     for node in order:
-        if node._fn is not None and not isinstance(node._fn, type):
+        fn = node._fn
+        if fn is not None and not (isinstance(fn, type) and issubclass(fn, Function)):
             raise TypeError(
                 f"trace: {name} uses {node.op}, the result of a compiled function, which only "
                 "the eager engine can differentiate: compile one function that computes both, "
                 "or call the inner one without compiling it"
             )
-        if node.parents:
+        if node.parents and fn is not None:  # (a node with parents has an op)
             slot[node] = len(slot)
             operands = tuple(map(slot.__getitem__, node.parents))
-            instructions.append(Instruction(node._fn, operands, slot[node]))
+            instructions.append(Instruction(fn, operands, slot[node]))
     by_slot = list(slot)  # numbered in the order they were added
     return Program(
         name,
