@@ -72,6 +72,7 @@ def _layers(model: Module, where: str) -> tuple[list[_Dense], float]:
     """The model as fully connected layers and the dropout probability between the hidden
     ones, after checking that the Sequential would compute what the model computes: an MLP,
     a Layer or a Neuron whose parts compute what their classes say."""
+    parts: list[tuple[str, Module]]
     if isinstance(model, MLP):
         _computes_as(model, MLP, where, type(model).__name__)
         if not isinstance(model.layers, list) or not model.layers:
@@ -391,7 +392,7 @@ def _activation_module(torch: Any, path: str, module: Any) -> str | None:
     return None
 
 
-def _plain(base: type, module: Any, path: str) -> None:
+def _plain(base: type[Any], module: Any, path: str) -> None:
     """Refuse a module that may compute something other than ``base`` does: a subclass
     overriding ``forward``, or a module with a forward hook."""
     shown = f"layer {path} ({_class_name(module)})" if path else f"the {_class_name(module)}"

@@ -6,7 +6,6 @@ Every case is deterministic: the same seed gives the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +17,7 @@ from .compiled import compile_step
 from .layers import MLP, Neuron
 from .losses import binary_cross_entropy, cross_entropy, hinge, l2_penalty, mae, mse
 from .optim import SGD, Adam
-from .train import History, _progress, accuracy, fit
+from .train import History, Loss, _progress, accuracy, fit
 
 # a. The single-weight perceptron
 
@@ -168,7 +167,7 @@ def relu_pieces_by_hand() -> MLP:
 
 
 def _fit_curve(
-    model: MLP, data: datasets.Data, loss: Callable, lr: float, epochs: int, progress: bool
+    model: MLP, data: datasets.Data, loss: Loss, lr: float, epochs: int, progress: bool
 ) -> Fit:
     X, y = data
     history = fit(
@@ -218,6 +217,7 @@ def logic_gate(name: str, epochs: int = 400, seed: int = 0, progress: bool = Fal
     """NOT, AND, OR (and NAND, NOR) with one sigmoid neuron; XOR with a hidden tanh layer.
     Trained on binary cross-entropy from the logit, so σ(output) is the probability of 1."""
     X, y = datasets.logic_gate(name)
+    model: MLP | Neuron
     if name.lower() == "xor":
         model = MLP(2, [4, 1], activation="tanh", init="xavier", seed=seed)
         lr = 0.1

@@ -12,7 +12,7 @@ The Values stay the truth a user reads: ``compile_step`` writes them back after 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
@@ -24,7 +24,7 @@ from autograd import Value
 from .module import Module
 from .optim import Optimizer
 
-Loss = Callable[[list, list], Value]
+Loss = Callable[[list[Any], list[Any]], Value]
 _data = attrgetter("data")
 
 MEAN_CHECK = 1e-12
@@ -153,7 +153,7 @@ class _Trainer:
             p.data = value
             p.grad = g
 
-    def step(self, X: Any, y: Any, targets: Sequence[Any]) -> tuple[float, Any]:
+    def step(self, X: Any, y: Any, targets: Any) -> tuple[float, Any]:
         """One step on a batch (arrays; ``targets``: the same targets as the caller gave
         them, for the check of the loss): the loss before the update, and the model's
         outputs. The array, the gradient and the optimizer change together, or not at all."""
@@ -191,7 +191,7 @@ class _Trainer:
             outputs = outputs[:, 0]
         return float(results[:, self.skip - 1].mean()), outputs
 
-    def _check_mean(self, aux: Any, targets: Sequence[Any]) -> None:
+    def _check_mean(self, aux: Any, targets: Any) -> None:
         """The compiled loss is the mean of each sample's loss; the loss given may be
         something else (a root of the mean, a sum…). Compare it, eagerly, on the batch's
         first three samples and on their first two, with the mean of their own losses."""

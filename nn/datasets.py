@@ -22,9 +22,10 @@ from typing import Any
 
 from autograd import checks
 
-Data = tuple[list[list[float]], list]
+Data = tuple[list[list[float]], list[Any]]
+"""A data set: the inputs, a list of numbers per sample, and the targets (labels or values)."""
 
-GATES = {
+GATES: dict[str, list[tuple[tuple[float, ...], int]]] = {
     "not": [((0.0,), 1), ((1.0,), 0)],
     "and": [((0.0, 0.0), 0), ((0.0, 1.0), 0), ((1.0, 0.0), 0), ((1.0, 1.0), 1)],
     "or": [((0.0, 0.0), 0), ((0.0, 1.0), 1), ((1.0, 0.0), 1), ((1.0, 1.0), 1)],

@@ -13,6 +13,7 @@ import argparse
 import math
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -215,7 +216,7 @@ def _boundaries(plt: Any, path: Path, gates: dict[str, cases.Gate]) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(9, 3))
     for ax, name in zip(axes, ("and", "or", "xor"), strict=True):
         model = gates[name].model
-        _boundary(ax, lambda x, m=model: _first(m(x)).data, -0.5, 1.5)
+        _boundary(ax, partial(_output, model), -0.5, 1.5)
         X, y = datasets.logic_gate(name)
         ax.scatter([a for a, _ in X], [b for _, b in X], c=["C3" if t == 0 else "C0" for t in y])
         ax.set(title=name.upper())
@@ -282,6 +283,11 @@ def _mnist_hidden_units(plt: Any, path: Path, model: Any) -> None:
         fontsize=10,
     )
     _save(plt, fig, path)
+
+
+def _output(model: Any, x: list[float]) -> float:
+    """The model's (first) output at ``x``, as a number."""
+    return float(_first(model(x)).data)
 
 
 def _first(output: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import autograd
 from autograd import Value, checks
@@ -192,7 +192,7 @@ class MLP(Module):
             x = layer(x)
             if self._dropouts and i < len(self._dropouts):
                 x = self._dropouts[i](x)
-        return x
+        return cast("list[Value]", x)  # the last layer's outputs
 
     if TYPE_CHECKING:  # for type checkers only: nn.bridge adds it when nn is imported
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from numbers import Number, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import autograd
-from autograd import Function, Value, checks
+from autograd import Function, Operand, Value, checks
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 Prediction = Value | float | Sequence[Value]
+"""One sample's prediction: a Value (or a number), or a one-output model's list of one."""
+Targets: TypeAlias = "Sequence[float | Value] | NDArray[Any]"
+"""One target per sample: numbers (a list, a NumPy array…), or Values (see below)."""
+Classes: TypeAlias = "Sequence[int | Value] | NDArray[Any]"
+"""One class index per sample: ints (a list, a NumPy array…), or Values."""
 
 # Targets are numbers, checked here, or Values: inputs of a compiled function, whose values
 # are not known until it runs; a loss's own check of them is then an op (``HingeLabel``,
@@ -33,7 +41,9 @@ def _scalar(p: Prediction, loss: str, i: int) -> Value | float:
     return item if isinstance(item, Value) else checks.real(item, loss, f"predictions[{i}]")
 
 
-def _pairs(predictions: Sequence[Prediction], targets: Sequence[float], loss: str) -> list:
+def _pairs(
+    predictions: object, targets: object, loss: str
+) -> list[tuple[Value | float, Value | float]]:
     if isinstance(predictions, Value):
         predictions, targets = [predictions], [targets]  # one sample
     predictions = checks.sequence(predictions, loss, "predictions")
@@ -48,14 +58,16 @@ def _pairs(predictions: Sequence[Prediction], targets: Sequence[float], loss: st
     ]
 
 
-def mse(predictions: Sequence[Prediction], targets: Sequence[float]) -> Value:
+def mse(predictions: Sequence[Prediction], targets: Targets) -> Value:
     """Mean squared error: mean of (p - t)²; for regression."""
     return autograd.mean([(p - t) ** 2 for p, t in _pairs(predictions, targets, "mse")])
 
 
-def mae(predictions: Sequence[Prediction], targets: Sequence[float]) -> Value:
+def mae(predictions: Sequence[Prediction], targets: Targets) -> Value:
     """Mean absolute error: mean of |p - t|; less swayed by outliers than mse."""
-    return autograd.mean([abs(p - t) for p, t in _pairs(predictions, targets, "mae")])
+    pairs = _pairs(predictions, targets, "mae")
+    # mypy types abs() of a Value or a float as object (it joins the two): the terms are both.
+    return autograd.mean([abs(p - t) for p, t in pairs])  # type: ignore[misc]
 
 
 class HingeLabel(Function):
@@ -104,13 +116,13 @@ def _checked(check: type[Function], target: Value | float) -> Value | float:
     return check.apply(target) if isinstance(target, Value) else check.forward(target)
 
 
-def hinge(scores: Sequence[Prediction], labels: Sequence[float]) -> Value:
+def hinge(scores: Sequence[Prediction], labels: Targets) -> Value:
     """The SVM max-margin loss: mean of max(0, 1 - y·s), for labels y of -1 or +1."""
     pairs = _pairs(scores, labels, "hinge")
     return autograd.mean([_relu(1 + -_checked(HingeLabel, y) * s) for s, y in pairs])
 
 
-def binary_cross_entropy(logits: Sequence[Prediction], targets: Sequence[float]) -> Value:
+def binary_cross_entropy(logits: Sequence[Prediction], targets: Targets) -> Value:
     """Cross-entropy of sigmoid(z) against targets in [0, 1], from the logits z:
     softplus(z) - t·z, which equals -t·log σ(z) - (1 - t)·log(1 - σ(z)) and never overflows."""
     pairs = _pairs(logits, targets, "binary_cross_entropy")
@@ -125,20 +137,23 @@ def _softplus(z: Value | float) -> Value:
     return z.softplus() if isinstance(z, Value) else Value(z).softplus()
 
 
-def cross_entropy(logits: Sequence[Sequence[Value]], classes: Sequence[int]) -> Value:
+def cross_entropy(
+    logits: Sequence[Sequence[Operand]] | Sequence[Operand], classes: Classes | int | Value
+) -> Value:
     """Softmax cross-entropy: mean of -log softmax(z)[c] = log Σⱼ e^(zⱼ - z_c), one node per
     sample, exact for any finite logits. ``logits`` holds one list of scores per sample (one
     list alone is one sample); ``classes`` the right class of each, an int (or a Value)."""
-    logits = checks.sequence(logits, "cross_entropy", "logits")
-    if len(logits) and isinstance(logits[0], (Value, Real)):
-        logits, classes = [logits], [classes]  # type: ignore[list-item]
-    classes = checks.sequence(classes, "cross_entropy", "classes")
-    if len(logits) != len(classes):
-        raise ValueError(f"cross_entropy: {len(logits)} samples but {len(classes)} classes")
-    if len(logits) == 0:
+    rows = checks.sequence(logits, "cross_entropy", "logits")
+    if len(rows) and isinstance(rows[0], (Value, Real)):
+        rows, labels = [rows], [classes]  # one sample
+    else:
+        labels = checks.sequence(classes, "cross_entropy", "classes")
+    if len(rows) != len(labels):
+        raise ValueError(f"cross_entropy: {len(rows)} samples but {len(labels)} classes")
+    if len(rows) == 0:
         raise ValueError("cross_entropy: needs at least one sample")
     terms = []
-    for row, c in zip(logits, classes, strict=True):
+    for row, c in zip(rows, labels, strict=True):
         if isinstance(c, Value):
             right = autograd.take(row, c)
         else:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import autograd
 from autograd import Value, checks, files
@@ -54,7 +54,8 @@ class Module:
                 lambda: self.__dict__.get("_training", True),
                 f"{type(self).__name__}'s training mode",
             )
-        return self.__dict__.get("_training", True)
+        training: bool = self.__dict__.get("_training", True)
+        return training
 
     @training.setter
     def training(self, mode: bool) -> None:
@@ -181,7 +182,7 @@ def _structure() -> int:
     return Module._changes
 
 
-class ModuleList(list):  # type: ignore[type-arg]
+class ModuleList(list[Any]):
     """A module's list of parameters or sub-modules (a neuron's weights, an MLP's layers):
     a list that counts the changes made to it in place, as ``Module.__setattr__`` does."""
 
@@ -196,13 +197,14 @@ class ModuleList(list):  # type: ignore[type-arg]
         self._changed()
         super().__delitem__(index)
 
-    def __iadd__(self, values: Any) -> ModuleList:  # type: ignore[override]
+    # += takes any iterable, + only a list: mypy's misc, as on typeshed's own list.__iadd__.
+    def __iadd__(self, values: Iterable[Any]) -> ModuleList:  # type: ignore[misc]
         self._changed()
-        return super().__iadd__(values)  # type: ignore[return-value]
+        return super().__iadd__(values)
 
-    def __imul__(self, n: Any) -> ModuleList:  # type: ignore[override]
+    def __imul__(self, n: SupportsIndex) -> ModuleList:
         self._changed()
-        return super().__imul__(n)  # type: ignore[return-value]
+        return super().__imul__(n)
 
     def append(self, value: Any) -> None:
         self._changed()

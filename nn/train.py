@@ -6,14 +6,22 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from autograd import Value, checks, no_grad
 
 from .module import Module
 from .optim import Optimizer
 
-Loss = Callable[[list, list], Value]
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+Data: TypeAlias = "Sequence[Any] | NDArray[Any]"
+"""Inputs or targets, one entry per sample: a list (a tuple…) or a NumPy array."""
+Loss = Callable[[list[Any], list[Any]], Value]
+"""A loss: ``loss(predictions, targets)``, a list of each (``nn.mse``, ``nn.cross_entropy``…)."""
+Metric = Callable[[Any, Any], float]
+"""A metric: ``metric(predictions, targets)``, lists, or NumPy arrays in compiled training."""
 
 
 @dataclass
@@ -32,7 +40,7 @@ class History:
         return len(self.loss)
 
 
-def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
+def accuracy(predictions: Data, targets: Data) -> float:
     """The fraction classified right. Several outputs are class scores (the largest wins);
     one output is a score or logit: > 0 means the label 1, anything else the other label
     (0 or -1). NumPy arrays of predictions (as compiled training gives) are scored in bulk."""
@@ -47,11 +55,12 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
     if hasattr(predictions, "ndim") and predictions.ndim in (1, 2):
         import numpy
 
+        scores = numpy.asarray(predictions)  # an array as it is
         labels = numpy.asarray(targets)
-        if predictions.ndim == 2 and predictions.shape[1] > 1:
-            right = numpy.argmax(predictions, axis=1) == labels
+        if scores.ndim == 2 and scores.shape[1] > 1:
+            right = numpy.argmax(scores, axis=1) == labels
         else:
-            right = (predictions.reshape(len(labels)) > 0) == (labels == 1)
+            right = (scores.reshape(len(labels)) > 0) == (labels == 1)
         return float(right.sum() / len(labels))
     right = 0
     for i, (p, t) in enumerate(zip(predictions, targets, strict=True)):
@@ -69,16 +78,16 @@ def accuracy(predictions: Sequence[Any], targets: Sequence[Any]) -> float:
 
 def fit(
     model: Module,
-    data: tuple[Sequence, Sequence],
+    data: tuple[Data, Data],
     loss: Loss,
     optimizer: Optimizer,
     epochs: int,
     batch_size: int | None = None,
-    val_data: tuple[Sequence, Sequence] | None = None,
+    val_data: tuple[Data, Data] | None = None,
     early_stopping: int | None = None,
     progress: bool = True,
     *,
-    metric: Callable[[list, Sequence], float] | None = accuracy,
+    metric: Metric | None = accuracy,
     penalty: Callable[[Module], Value] | None = None,
     seed: int | None = None,
     compile: bool = False,
@@ -136,14 +145,14 @@ def fit(
 def _epochs(
     runner: _Eager | _Compiled,
     model: Module,
-    X: Sequence,
-    y: Sequence,
+    X: Data,
+    y: Data,
     epochs: int,
     batch_size: int | None,
-    val_data: tuple[Sequence, Sequence] | None,
+    val_data: tuple[Data, Data] | None,
     early_stopping: int | None,
     progress: bool,
-    metric: Callable[[list, Sequence], float] | None,
+    metric: Metric | None,
     seed: int | None,
 ) -> History:
     """fit's loop, the same for eager and compiled runs."""
@@ -208,7 +217,7 @@ class _Eager:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def train(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple[float, list, list]:
+    def train(self, X: Data, y: Data, batch: list[int]) -> tuple[float, list[Any], list[Any]]:
         """One step on the samples ``batch``: the loss, the predictions and the targets."""
         predictions = [self.model(X[i]) for i in batch]
         targets = [y[i] for i in batch]
@@ -229,9 +238,7 @@ class _Eager:
     def restore(self, state: dict[str, float]) -> None:
         self.model.load_state_dict(state)
 
-    def evaluate(
-        self, data: tuple[Sequence, Sequence], metric: Callable | None
-    ) -> tuple[float, float]:
+    def evaluate(self, data: tuple[Data, Data], metric: Metric | None) -> tuple[float, float]:
         """The loss and metric on ``data``, in eval mode and without recording a graph."""
         X, y = data
         self.model.eval()
@@ -261,7 +268,7 @@ class _Compiled:
         self.trainer = _Trainer(model, loss, optimizer, penalty)
         self._converted: dict[int, tuple[Any, Any]] = {}
 
-    def _arrays(self, values: Sequence) -> Any:
+    def _arrays(self, values: Data) -> Any:
         """A data set of this run as a float64 array, converted once (fit owns its loop:
         nothing changes the data between its steps; the run's end frees them)."""
         key = id(values)
@@ -277,7 +284,7 @@ class _Compiled:
     def __exit__(self, *exc: object) -> None:
         self.trainer.write()  # whatever ended the run: the last completed step
 
-    def train(self, X: Sequence, y: Sequence, batch: list[int]) -> tuple[float, Any, Any]:
+    def train(self, X: Data, y: Data, batch: list[int]) -> tuple[float, Any, Any]:
         X_all, y_all = self._arrays(X), self._arrays(y)
         targets = y_all[batch]
         value, outputs = self.trainer.step(X_all[batch], targets, _Picked(y, batch))
@@ -293,9 +300,7 @@ class _Compiled:
         self.trainer.theta = theta
         self.trainer.write()
 
-    def evaluate(
-        self, data: tuple[Sequence, Sequence], metric: Callable | None
-    ) -> tuple[float, float]:
+    def evaluate(self, data: tuple[Data, Data], metric: Metric | None) -> tuple[float, float]:
         X, y = self._arrays(data[0]), self._arrays(data[1])
         value, predictions = self.trainer.evaluate(X, y)
         return value, metric(predictions, y) if metric is not None else float("nan")
@@ -307,7 +312,7 @@ class _Picked:
 
     __slots__ = ("batch", "values")
 
-    def __init__(self, values: Sequence, batch: list[int]) -> None:
+    def __init__(self, values: Data, batch: list[int]) -> None:
         self.values, self.batch = values, batch
 
     def __getitem__(self, i: int) -> Any:
