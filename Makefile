@@ -1,6 +1,6 @@
 # Two commands do everything on a fresh machine (see README.md):
 #   make demo   set up, then run the main job
-#   make test   set up, then run every test and the linter
+#   make test   set up, then run the linter, the type checker and every test
 #   make bench  set up (with PyTorch), then measure against micrograd and PyTorch
 #   make notebooks  set up, then re-execute every notebook in place (outputs committed)
 PYTHON ?= python3
@@ -15,6 +15,7 @@ demo: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Writes its table into benchmarks/README.md; takes several minutes.
@@ -56,4 +57,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis
