@@ -79,18 +79,44 @@ def _total_grads(operands: Any, out: Any) -> Any:
 
 class Generated:
     """The compiled functions of one fused program, and their source: ``forward`` and
-    ``backward`` (fast), ``checked_forward`` and ``checked_backward`` (naming failures)."""
+    ``backward`` (fast), ``checked_forward`` and ``checked_backward`` (naming failures,
+    written and compiled when first needed)."""
 
     def __init__(self, fused: FusedProgram) -> None:
         self.fused = fused
-        indexes = _Indexes()
-        self.source = _Writer(fused, indexes, checked=False).source()
-        self.checked_source = _Writer(fused, indexes, checked=True).source()
-        namespace = _namespace(fused, indexes)
-        self.forward, self.backward = _compile(self.source, fused, "fast", namespace)
-        self.checked_forward, self.checked_backward = _compile(
-            self.checked_source, fused, "checked", namespace
-        )
+        self._indexes = _Indexes()
+        source = _Writer(fused, self._indexes, checked=False).source()
+        self.forward, self.backward = _compile(source, fused, "fast", self._namespace())
+        self._source = source if source.count("\n") <= _KEPT_LINES else None
+        self._checked: tuple[Callable[..., Any], Callable[..., Any]] | None = None
+
+    @property
+    def source(self) -> str:
+        """The fast variant's source (written again if it was too long to keep)."""
+        if self._source is not None:
+            return self._source
+        return _Writer(self.fused, _Indexes(), checked=False).source()
+
+    @property
+    def checked_source(self) -> str:
+        return _Writer(self.fused, _Indexes(), checked=True).source()
+
+    @property
+    def checked_forward(self) -> Callable[..., Any]:
+        return self._checked_variant()[0]
+
+    @property
+    def checked_backward(self) -> Callable[..., Any]:
+        return self._checked_variant()[1]
+
+    def _checked_variant(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        if self._checked is None:
+            source = _Writer(self.fused, self._indexes, checked=True).source()
+            self._checked = _compile(source, self.fused, "checked", self._namespace())
+        return self._checked
+
+    def _namespace(self) -> dict[str, Any]:
+        return _namespace(self.fused, self._indexes)
 
 
 def generate(fused: FusedProgram) -> Generated:
@@ -98,12 +124,56 @@ def generate(fused: FusedProgram) -> Generated:
     return Generated(fused)
 
 
+_KEPT_LINES = 20_000
+"""A program's source up to this many lines is kept, and compiled as two functions; a longer
+one (a chain of many thousand dependent ops, where nothing fuses) runs as chunks of it."""
+_CHUNK_LINES = 2_000
+
+
 def _compile(
     source: str, fused: FusedProgram, variant: str, namespace: dict[str, Any]
 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    scope = dict(namespace)
-    exec(compile(source, f"<compiled {fused.program.name}, {variant}>", "exec"), scope)
-    return scope["forward"], scope["backward"]
+    """``forward`` and ``backward`` from their source. A long program is compiled in chunks
+    of statements, run one after another in a namespace of their own: compiled as one
+    function, its whole syntax tree would be held at once (about 70 MB per 1,000 steps of a
+    chain of adds, measured; a chunk's at a time, about 4 MB)."""
+    name = f"<compiled {fused.program.name}, {variant}>"
+    if source.count("\n") <= _KEPT_LINES:
+        scope = dict(namespace)
+        exec(compile(source, name, "exec"), scope)
+        return scope["forward"], scope["backward"]
+    forward, backward = source.split("\n\n\ndef backward")
+    return (
+        _Chunked(forward, name, namespace),
+        _Chunked("def backward" + backward, name, namespace),
+    )
+
+
+class _Chunked:
+    """A generated function run as chunks of its body, one statement group (a step) never
+    split, each chunk compiled on its own; its variables live in one namespace per call."""
+
+    def __init__(self, source: str, name: str, namespace: dict[str, Any]) -> None:
+        header, *body = source.strip("\n").split("\n")
+        self.arguments = header[header.index("(") + 1 : header.index(")")].split(", ")
+        self.namespace = namespace
+        lines = [line[4:] for line in body]  # the body, as statements of a module
+        lines[-1] = "__result__ = " + lines[-1].removeprefix("return ")
+        self.chunks = []
+        start = 0
+        while start < len(lines):
+            end = min(start + _CHUNK_LINES, len(lines))
+            while end < len(lines) and not lines[end].startswith("# step"):
+                end += 1  # whole steps only
+            self.chunks.append(compile("\n".join(lines[start:end]), name, "exec"))
+            start = end
+
+    def __call__(self, *values: Any) -> Any:
+        scope = dict(self.namespace)
+        scope.update(zip(self.arguments, values, strict=True))
+        for chunk in self.chunks:
+            exec(chunk, scope)
+        return scope["__result__"]
 
 
 def _namespace(fused: FusedProgram, indexes: _Indexes) -> dict[str, Any]:

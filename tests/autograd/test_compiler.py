@@ -531,3 +531,33 @@ def test_a_rule_written_inline_keeps_its_grouping_and_gives_the_rules_own_bits()
     checked_out, checked_saved = generated.checked_forward(50, points.reshape(-1, 1), p)
     assert np.array_equal(out, checked_out)  # the checked variant calls the rule itself
     assert np.array_equal(gradient, generated.checked_backward(50, seed, checked_saved))
+
+
+def test_a_long_program_runs_in_chunks_with_the_same_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A chain where nothing fuses is one generated step per op: past a length it is compiled
+    and run in chunks of whole steps (here made short, to keep the test quick)."""
+    from autograd.compiler import codegen
+
+    x = Value(0.5)
+
+    def chain(s: Value) -> Value:
+        y = s * x
+        for k in range(60):
+            y = (y + x) * 0.99 if k % 2 else (y + x).tanh()
+        return y
+
+    whole = autograd.compile(chain)
+    whole([0.3, 0.7]).backward()
+    expected, x.grad = x.grad, 0.0
+    monkeypatch.setattr(codegen, "_KEPT_LINES", 50)
+    monkeypatch.setattr(codegen, "_CHUNK_LINES", 20)
+    chunked = autograd.compile(chain)
+    loss = chunked([0.3, 0.7])
+    assert isinstance(chunked._generated.forward, codegen._Chunked)
+    assert len(chunked._generated.forward.chunks) > 5
+    loss.backward()
+    assert x.grad == expected
+    assert loss.data == whole([0.3, 0.7]).data
+    assert chunked.source == whole.source  # written again on demand, the same
