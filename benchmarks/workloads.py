@@ -58,6 +58,7 @@ except ModuleNotFoundError:
 VALUEGRAD, MICROGRAD, PYTORCH = "valuegrad", "micrograd", "PyTorch"
 COMPILED = "valuegrad, compiled"  # nn.compile_step / fit(compile=True): a whole step in NumPy
 COMPOSED = COMPILED + " loss + eager penalty"  # autograd.compile's Value in an eager graph
+STEPPED = COMPILED + ", step by step"  # a loop of nn.compile_step: Values updated every step
 TRANSFERS = "valuegrad, moving the parameters"  # reading .data, writing .data and .grad
 GC_OFF = ", GC off"  # suffix of the rows timed with the collector paused
 ALPHA = 1e-4  # the moons demo's L2 strength
@@ -286,30 +287,32 @@ def _moons_penalty(model: Any) -> Any:
     return ALPHA * l2_penalty(model.parameters())
 
 
-def _transfers(model: Any, loss: Any, X: Any, y: Any) -> Row:
-    """What compiled training does per parameter in Python: one bulk read of every ``.data``
-    and one bulk write of every ``.data`` and ``.grad`` (as ``nn.compile_step`` does after
-    each step), per parameter."""
+def _transfers(model: Any, loss: Any, X: Any, y: Any) -> list[Row]:
+    """What compiled training does per parameter in Python, timed alone: the bulk read of
+    every ``.data`` into the array, and the bulk write of every ``.data`` and ``.grad`` back
+    (``nn.compile_step`` does both at every step, ``fit(compile=True)`` once an epoch)."""
     step = compile_step(model, loss, SGD(model.parameters(), lr=1e-3))
     step(X, y)
     trainer = step._trainer
     n = len(trainer.parameters)
-
-    def move() -> None:
-        trainer.read()
-        trainer.write()
-
-    seconds, _ = _median_time(move, 20)
     size = f"{n:,} parameters"
-    note = "np.fromiter over .data; one loop writing .data and .grad"
-    return Row(
-        "moving parameters in and out of Values",
-        size,
-        TRANSFERS,
-        seconds * 1e9 / n,
-        "ns/parameter",
-        note,
-    )
+    rows = []
+    for what, move, note in (
+        ("reading", trainer.read, "np.fromiter over every .data"),
+        ("writing", trainer.write, "one loop setting every .data and .grad"),
+    ):
+        seconds, _ = _median_time(move, 20)
+        rows.append(
+            Row(
+                f"{what} the parameters' Values",
+                size,
+                TRANSFERS,
+                seconds * 1e9 / n,
+                "ns/parameter",
+                note,
+            )
+        )
+    return rows
 
 
 def _moons_data(points: int) -> tuple[list[list[float]], list[int]]:
@@ -593,15 +596,21 @@ def _sgd_step(loss: Any, params: list[Any], lr: float) -> float:
 
 
 def digits_epoch(sizes: Sizes) -> list[Row]:
-    """One epoch of a 64-12-10 ReLU MLP on the 8×8 digits, mini-batches in order. The shared
-    loss is the multiclass hinge Σⱼ≠y max(0, 1 + sⱼ - s_y) (micrograd has no exp or log, so
-    it cannot do cross-entropy) with plain SGD. The case's own epoch (cross-entropy, Adam,
-    shuffled batches) is timed too."""
+    """One epoch of a 64-12-10 ReLU MLP on the 8×8 digits, in mini-batches shuffled as fit
+    shuffles them. The shared loss is the multiclass hinge Σⱼ≠y max(0, 1 + sⱼ - s_y)
+    (micrograd has no exp or log, so it cannot do cross-entropy) with plain SGD. Compiled:
+    ``fit(compile=True)``, per epoch once traced, and a loop of ``nn.compile_step`` (which
+    moves every parameter in and out of its Value at each step). The case's own epoch
+    (cross-entropy, Adam) is timed too."""
     X, y = datasets.digits()
     X, y = X[: sizes.digits_train], y[: sizes.digits_train]
     workload, size, unit = "digits: one epoch", f"{len(X):,} images", "s/epoch"
     batch = sizes.digits_batch
-    batches = [(X[i : i + batch], y[i : i + batch]) for i in range(0, len(X), batch)]
+    (order,) = _fit_orders(len(X), 1, seed=0)
+    batches = [
+        ([X[i] for i in order[k : k + batch]], [y[i] for i in order[k : k + batch]])
+        for k in range(0, len(X), batch)
+    ]
     repeats, lr = sizes.digits_repeats, 0.01
 
     def new_model() -> Any:
@@ -616,25 +625,49 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
             losses.append(_sgd_step(total * (1.0 / len(xb)), params, lr))
         return losses
 
-    arrays = [(np.array(xb), np.array(yb, dtype=np.float64)) for xb, yb in batches]
+    def fitted(epochs: int) -> History:
+        model = new_model()
+        return fit(
+            model,
+            (X_array, y_array),
+            _multiclass_hinge_loss,
+            SGD(model.parameters(), lr=lr),
+            epochs,
+            batch_size=batch,
+            seed=0,
+            metric=None,
+            progress=False,
+            compile=True,
+        )
 
+    X_array, y_array = np.array(X), np.array(y, dtype=np.float64)
+    arrays = [(np.array(xb), np.array(yb, dtype=np.float64)) for xb, yb in batches]
     compiled_model = new_model()
     initial = compiled_model.state_dict()
     optimizer = SGD(compiled_model.parameters(), lr=lr)
     step = compile_step(compiled_model, _multiclass_hinge_loss, optimizer)
     step.compiled.trace(*arrays[0])  # traced before the timing, as PyTorch needs no trace
 
-    def compiled_epoch() -> list[float]:
+    def stepped_epoch() -> list[float]:
         """The same epoch with nn.compile_step, from the same starting weights each time."""
         compiled_model.load_state_dict(initial)
         return [step(xb, yb)[0] for xb, yb in arrays]
 
     seconds, results = _median_time(lambda: epoch(new_model(), list), repeats)
     ours = results[0]
+    whole = [sum(loss * len(xb) for loss, (xb, _) in zip(ours, batches, strict=True)) / len(X)]
     rows = [Row(workload, size, VALUEGRAD, seconds, unit, f"multiclass hinge, SGD, batch {batch}")]
-    seconds, results = _median_time(compiled_epoch, repeats)
-    note = "nn.compile_step, traced before; " + _check_agree(workload, COMPILED, ours, results[0])
-    rows.append(Row(workload, size, COMPILED, seconds, unit, note))
+    one, _ = _median_time(lambda: fitted(1), repeats)
+    three, histories = _median_time(lambda: fitted(3), repeats)
+    note = "fit(compile=True), per epoch once traced; " + _check_agree(
+        workload, COMPILED, whole, histories[0].loss[:1]
+    )
+    rows.append(Row(workload, size, COMPILED, (three - one) / 2, unit, note))
+    seconds, results = _median_time(stepped_epoch, repeats)
+    note = "a loop of nn.compile_step, traced before; " + _check_agree(
+        workload, STEPPED, ours, results[0]
+    )
+    rows.append(Row(workload, size, STEPPED, seconds, unit, note))
 
     def case_epoch(compile: bool) -> Callable[[], None]:
         def run() -> None:
@@ -804,7 +837,7 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
             f"eager forward and backward of {samples} samples, times {len(X):,}",
         )
     )
-    rows.append(_transfers(new_model(), cross_entropy, X[:batch], y[:batch]))
+    rows += _transfers(new_model(), cross_entropy, X[:batch], y[:batch])
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
         return rows

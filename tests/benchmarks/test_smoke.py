@@ -41,18 +41,19 @@ def test_every_benchmark_runs_once_at_a_tiny_size_on_every_engine() -> None:
     report = _smoke_run()
     workloads, measured = _measured_engines(report)
     # moons, chain, two memory rows, wide, 8×8 digits, 28×28 digits with its peak memory and
-    # the moving of its parameters, the chain in both modes, two Jacobians, compiling the
-    # moons loss and importing autograd
-    assert len(workloads) == 14
+    # the reading and writing of its parameters, the chain in both modes, two Jacobians,
+    # compiling the moons loss and importing autograd
+    assert len(workloads) == 15
     expected = {"valuegrad", "micrograd", "valuegrad, compiled"}  # micrograd: the test extra
     expected |= {"valuegrad, compiled loss + eager penalty", "valuegrad, moving the parameters"}
+    expected.add("valuegrad, compiled, step by step")
     assert expected <= measured
     assert "Measured " in report
     assert "moons step at least 10× faster than micrograd" in report
     assert "jvp per node within 1.5× of backward()'s" in report
     assert "jacfwd at least 10× faster than jacrev" in report
     assert "peak memory of that fit" in report
-    assert "in and out of their Values" in report
+    assert "Values in bulk" in report
     assert "compiled chain time per node flat within 1.3×" in report
     assert "tracing plus fusion at most 5% of one eager moons step" in report
     assert "| import autograd | fresh interpreter | valuegrad |" in report
@@ -66,9 +67,9 @@ def test_every_benchmark_measures_pytorch_too_when_it_is_installed() -> None:
     assert {"PyTorch tensors", "PyTorch scalars"} <= measured
     for target in (
         "moons step with nn.compile_step at most 0.35× PyTorch",
-        "8×8 digits epoch with nn.compile_step at most 0.75× PyTorch",
+        "8×8 digits epoch with fit(compile=True) at most 0.75× PyTorch",
         "784-30-10 epoch with fit(compile=True) at most 1.0× PyTorch",
-        "notebook 10's composition",
+        "notebook 14's composition",
     ):
         assert target in report
 
