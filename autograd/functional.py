@@ -80,7 +80,9 @@ def linear(
         weights = sequence(weights, "linear", "weights")
     if len(inputs) != len(weights):
         raise ValueError(f"linear: {len(inputs)} inputs but {len(weights)} weights")
-    operands = [bias]
+    # A number bias becomes its constant leaf here, so that when every weight and input is a
+    # Value (a penalty Σ p·p over the parameters) apply takes them all as they are, at C speed.
+    operands = [bias if isinstance(bias, Value) else _operand(bias, "linear")]
     for w, x in zip(weights, inputs, strict=True):
         operands += (w, x)
     return Linear.apply(*operands)  # which makes numbers constant leaves

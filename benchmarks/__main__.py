@@ -253,6 +253,12 @@ def targets(rows: list[Row]) -> str:
             "- tracing plus fusion at most 5% of one eager moons step: "
             f"{share:.1%} {_met(share <= 0.05)}"
         )
+        if writing := find("compiling the moons loss", VALUEGRAD + ", code generation"):
+            share = (tracing[0].value + writing[0].value) / eager[0].value
+            lines.append(
+                "- for reference, with the code generation too, compiling costs "
+                f"{share:.1%} of one eager moons step"
+            )
     ours, tensors = find("moons training", VALUEGRAD), find("moons training", "PyTorch tensors")
     if ours and tensors:
         ratio = ours[0].value / tensors[0].value

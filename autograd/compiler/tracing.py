@@ -65,7 +65,7 @@ class TracedValue(Value):
     @property
     def data(self) -> float:
         # The engine reads data to compute each op; the function being traced may not.
-        if sys._getframe(1).f_globals.get("__name__", "").partition(".")[0] == "autograd":
+        if _inside_autograd(sys._getframe(1).f_globals):
             data: float = _DATA.__get__(self)
             return data
         raise _refusal("reads the .data of")
@@ -135,6 +135,19 @@ class TracedValue(Value):
 
 
 NODE_TYPES.add(TracedValue)
+
+_MODULES: dict[int, bool] = {}  # id(a module's globals) -> whether the module is autograd's
+
+
+def _inside_autograd(module_globals: dict[str, Any]) -> bool:
+    """Whether code running with these globals is part of autograd (decided once per
+    module: the engine reads every traced operand's data through here)."""
+    key = id(module_globals)
+    found = _MODULES.get(key)
+    if found is None:
+        name = module_globals.get("__name__", "")
+        found = _MODULES[key] = isinstance(name, str) and name.partition(".")[0] == "autograd"
+    return found
 
 
 def _refusal(action: str, hint: str = "") -> ConcretizationError:
