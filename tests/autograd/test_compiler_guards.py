@@ -214,14 +214,7 @@ def test_an_op_whose_rule_works_on_floats_only_runs_per_sample_with_eagers_numbe
 
 
 def test_an_op_written_with_arithmetic_runs_on_whole_arrays_without_a_warning() -> None:
-    class Cube(Function):
-        @staticmethod
-        def forward(x: float) -> float:
-            return x**3
-
-        @staticmethod
-        def local_grads(x: float, out: float) -> tuple[float]:
-            return (3 * x**2,)
+    from tests.autograd.test_function_api import Cube  # the README's example
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
