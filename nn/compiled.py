@@ -54,8 +54,10 @@ class CompiledStep:
         every parameter's ``.data`` is the updated value and its ``.grad`` this step's
         gradient, as after ``zero_grad(); loss.backward(); optimizer.step()``."""
         trainer = self._trainer
+        inputs, targets = _floats(X), _floats(y)  # the caller's arrays, as they are now
+        trainer.sync(inputs, targets)
         trainer.read()  # the Values may have been changed since the last step
-        value, outputs = trainer.step(_floats(X), _floats(y), y)  # the caller's, as they are now
+        value, outputs = trainer.step(inputs, targets, y)
         trainer.write()
         return value, outputs
 
@@ -105,7 +107,7 @@ class _Trainer:
         optimizer: Optimizer,
         penalty: Callable[[Module], Value] | None,
     ) -> None:
-        self.model, self.loss, self.optimizer = model, loss, optimizer
+        self.loss, self.optimizer = loss, optimizer
         self.skip = 1 if penalty is None else 2  # where the model's outputs start
 
         def sample_loss(x: list[Value], target: Value) -> list[Value]:
@@ -120,44 +122,59 @@ class _Trainer:
         self.compiled = autograd.compile(sample_loss, has_aux=True, parameters=optimizer.params)
         self.theta: Any = None  # the parameters, between read() and write()
         self.gradient: Any = None  # the last step's gradient
+        self.extra_gradients: Any = np.zeros(0)  # the others', summed since the last write
         self.checked_mean = False
 
     @property
     def parameters(self) -> tuple[Value, ...]:
         return self.compiled.parameters
 
-    def trace(self, X: Any, y: Any) -> None:
-        """Trace at the first sample, if not yet, and take the parameters from the Values."""
-        if self.theta is None:
-            self.compiled.trace(X[:1], y[:1])
-            self.read()
+    def sync(self, X: Any, y: Any) -> None:
+        """Trace at the first sample before the first step, and again where an assumption of
+        the trace changed (a parameter Value replaced, say): the old parameters get the
+        array's numbers back, and the array is read from the new ones."""
+        if self.theta is not None and self.compiled.is_current():
+            return
+        if self.theta is not None:
+            self.write(grads=False)
+        self.compiled.trace(X[:1], y[:1])
+        self.read()
 
     def read(self) -> None:
-        """The parameters array from the Values' ``.data`` (after the first trace)."""
-        if self.compiled._generated is not None:
-            params = self.parameters
-            self.theta = np.fromiter(map(_data, params), np.float64, len(params))
+        """The parameters array from the Values' ``.data`` (once traced)."""
+        params = self.parameters
+        self.theta = np.fromiter(map(_data, params), np.float64, len(params))
+        if len(self.extra_gradients) != len(params) - len(self.optimizer.params):
+            self.extra_gradients = np.zeros(len(params) - len(self.optimizer.params))
 
     def write(self, grads: bool = True) -> None:
-        """Every parameter's ``.data`` from the array, and (if ``grads``) its ``.grad`` from
-        the last step's gradient: in bulk, never through backward()."""
+        """Every parameter's ``.data`` from the array and (if ``grads``) its ``.grad``, in bulk,
+        never through backward(): as eager leaves them, the optimizer's parameters hold the
+        last step's gradient (zero_grad cleared theirs), and any other parameter the model
+        reads has every step's gradient added to what it held (as backward() adds)."""
         if self.theta is None:
             return
+        params = self.parameters
         if not grads or self.gradient is None:
-            for p, value in zip(self.parameters, self.theta.tolist(), strict=True):
+            for p, value in zip(params, self.theta.tolist(), strict=True):
                 p.data = value
             return
+        n = len(self.optimizer.params)
+        # the others' data never changes: no step updates them
         for p, value, g in zip(
-            self.parameters, self.theta.tolist(), self.gradient.tolist(), strict=True
+            params[:n], self.theta[:n].tolist(), self.gradient[:n].tolist(), strict=True
         ):
             p.data = value
             p.grad = g
+        for p, g in zip(params[n:], self.extra_gradients.tolist(), strict=True):
+            p.grad += g
+        self.extra_gradients = np.zeros(len(params) - n)
 
     def step(self, X: Any, y: Any, targets: Any) -> tuple[float, Any]:
         """One step on a batch (arrays; ``targets``: the same targets as the caller gave
         them, for the check of the loss): the loss before the update, and the model's
         outputs. The array, the gradient and the optimizer change together, or not at all."""
-        self.trace(X, y)
+        self.sync(X, y)
         value, gradient, aux = self.compiled.value_and_grad(self.theta, X, y)
         aux = aux.reshape(len(X), -1)  # every output after the first, a column each
         outputs = aux[:, self.skip - 1 :]
@@ -178,13 +195,14 @@ class _Trainer:
             )
         self.theta = updated if n == len(self.theta) else np.concatenate([updated, self.theta[n:]])
         self.gradient = gradient
+        self.extra_gradients = self.extra_gradients + gradient[n:]
         optimizer.state = state
         optimizer.steps += 1
         return value, outputs
 
     def evaluate(self, X: Any, y: Any) -> tuple[float, Any]:
         """The loss (without the penalty) at the current array, and the model's outputs."""
-        self.trace(X, y)
+        self.sync(X, y)
         results = self.compiled.map(X, y, parameters=self.theta)
         outputs = results[:, self.skip :]
         if outputs.shape[1] == 1:

@@ -279,3 +279,28 @@ def test_a_compiled_step_reads_the_callers_arrays_as_they_are_at_each_call() -> 
         )
         ours, _ = step(inputs, labels)
         assert math.isclose(ours, theirs, rel_tol=REL)
+
+
+def test_a_parameter_replaced_between_compiled_steps_is_used_as_eager_uses_it() -> None:
+    """The model's structure changed: traced again, the new Value is read and given its
+    gradient, and the optimizer, which holds the old one, updates that, as in eager."""
+    X, y = moons(20)
+    eager, compiled = cases.moons_model(1337), cases.moons_model(1337)
+    eager_opt, compiled_opt = (
+        nn.SGD(eager.parameters(), lr=0.1),
+        nn.SGD(compiled.parameters(), lr=0.1),
+    )
+    step = nn.compile_step(compiled, nn.hinge, compiled_opt)
+    for k in range(3):
+        if k == 1:
+            for model in (eager, compiled):
+                model.layers[0].neurons[0].w[0] = Value(2.5)
+        theirs = eager_step(eager, nn.hinge, eager_opt, X, y)
+        ours, _ = step(X, y)
+        assert math.isclose(ours, theirs, rel_tol=REL)
+    assert close_lists(
+        [p.data for p in compiled.parameters()], [p.data for p in eager.parameters()]
+    )
+    assert close_lists(
+        [p.grad for p in compiled.parameters()], [p.grad for p in eager.parameters()], 1e-10
+    )
