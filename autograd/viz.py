@@ -828,5 +828,9 @@ def _drawing_class() -> type:
         call.__doc__ = method.__doc__
         return call
 
+    def describe(self: Any) -> str:  # no memory address: a notebook's output stays the same
+        return f"<Drawing: {len(self.body)} lines of DOT in .source, drawn by .render()>"
+
     methods = ("pipe", "render", "view", "_repr_mimebundle_")
-    return type("Drawing", (graphviz.Digraph,), {name: guarded(name) for name in methods})
+    members = {name: guarded(name) for name in methods}
+    return type("Drawing", (graphviz.Digraph,), {**members, "__repr__": describe})

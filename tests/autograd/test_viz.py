@@ -167,6 +167,15 @@ def test_draw_graph_is_a_digraph_with_the_same_source() -> None:
     assert "image/svg+xml" in drawing._repr_mimebundle_(include=["image/svg+xml"])
 
 
+def test_a_drawing_repr_names_no_memory_address_so_notebook_outputs_repeat() -> None:
+    pytest.importorskip("graphviz")
+    _, _, z = z_example()
+    shown = repr(autograd.draw_graph(z))
+    assert shown == repr(autograd.draw_graph(z))
+    assert " at 0x" not in shown
+    assert shown.startswith("<Drawing: ")
+
+
 def test_backward_steps_fill_in_gradients_in_backward_order() -> None:
     w, b = Value(3.0, "w"), Value(4.0, "b")
     z = (2 * w + b) * (b + 1)

@@ -210,6 +210,14 @@ def test_no_output_of_the_notebook_carries_terminal_colour_codes(path: Path) -> 
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_cells_carry_no_execution_timestamps(path: Path) -> None:
+    # `make notebooks` leaves them out, so that re-running an unchanged notebook changes no byte
+    book = nbformat.read(path, as_version=4)
+    stamped = [index for index, cell in enumerate(book.cells) if "execution" in cell.metadata]
+    assert not stamped, f"{path.name}: cells {stamped} carry timestamps; run `make notebooks`"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_ends_with_two_or_three_exercises_each_with_a_hidden_solution(
     path: Path,
 ) -> None:
