@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine (see README.md):
 #   make demo   set up, then run the main job
-#   make test   set up, then run the linter, the type checker and every test
+#   make test   set up, then run the linter, the type checker and every test (one process per
+#               core, each test file in one of them)
 #   make bench  set up (with PyTorch), then measure against micrograd and PyTorch
 #   make notebooks  set up, then re-execute every notebook in place (outputs committed)
 PYTHON ?= python3
@@ -16,16 +17,19 @@ test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Writes its table into benchmarks/README.md; takes several minutes.
 bench: setup
 	$(BIN)/python -m pip install --quiet torch==2.13.0 || echo "warning: no PyTorch: its rows are skipped"
 	$(BIN)/python -m benchmarks --write benchmarks/README.md
 
+# Each notebook in a fresh kernel, saved in place without the cells' timestamps (`jupyter
+# execute` records them whatever its flags say, and every run would then change every file).
 notebooks: setup
-	$(BIN)/jupyter execute --inplace --timeout=120 --NotebookClient.record_timing=False \
-		notebooks/*.ipynb
+	$(BIN)/python -c 'import sys, nbclient, nbformat; [nbformat.write(nbclient.execute( \
+		nbformat.read(p, 4), cwd="notebooks", timeout=120, record_timing=False), p) \
+		for p in sys.argv[1:]]' notebooks/*.ipynb
 
 setup: system-deps $(VENV)/.installed
 

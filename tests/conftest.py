@@ -2,7 +2,9 @@
 checkout's (HIPS autograd has the same import name). Hypothesis profiles: "ci" (the default)
 is bounded and derandomized, so CI is stable and quick; HYPOTHESIS_PROFILE=thorough runs many
 more random examples locally. Tests marked ``torch`` are skipped, saying why, where PyTorch
-is not installed."""
+is not installed. NumPy's matrix products use one thread here, in the notebooks' kernels too:
+`make test` runs two test processes side by side, and BLAS threads spinning in both would make
+each wait on the other (the numbers printed do not depend on it)."""
 
 import importlib.util
 import json
@@ -13,6 +15,9 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")  # before the tests import NumPy, which reads them once
 
 settings.register_profile(
     "ci",

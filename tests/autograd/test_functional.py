@@ -119,7 +119,9 @@ def test_log_softmax_of_huge_equal_inputs_is_minus_log_2() -> None:
 
 
 @pytest.mark.parametrize(
-    "function", [autograd.logsumexp, autograd.softmax, autograd.log_softmax], ids=str
+    "function",
+    [autograd.logsumexp, autograd.softmax, autograd.log_softmax],
+    ids=lambda function: function.__name__,
 )
 def test_empty_input_is_a_value_error(function: object) -> None:
     with pytest.raises(ValueError, match="needs at least one value"):
