@@ -186,8 +186,11 @@ class ModuleList(list[Any]):
     """A module's list of parameters or sub-modules (a neuron's weights, an MLP's layers):
     a list that counts the changes made to it in place, as ``Module.__setattr__`` does."""
 
+    _holders: list[Any] | None = None  # its items that can hold modules: see _holders()
+
     def _changed(self) -> None:
         Module._changes += 1
+        self._holders = None
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._changed()
@@ -253,9 +256,19 @@ def _modules_in(member: Any) -> Iterator[Module]:
     if isinstance(member, Module):
         yield member
     elif isinstance(member, (list, tuple)):
-        # Only what can hold modules is looked into: a layer's list of 784 weights is not.
-        for item in [item for item in member if isinstance(item, (Module, list, tuple))]:
+        for item in _holders(member):
             yield from _modules_in(item)
+
+
+def _holders(items: list[Any] | tuple[Any, ...]) -> list[Any]:
+    """The items that can hold modules (a neuron's 784 weights hold none). A ModuleList
+    remembers them until it changes, so that ``train()`` at every epoch does not look at
+    every weight again."""
+    if type(items) is ModuleList:
+        if items._holders is None:
+            items._holders = _holders(list(items))
+        return items._holders
+    return [item for item in items if isinstance(item, (Module, list, tuple))]
 
 
 def _few(names: list[str]) -> str:

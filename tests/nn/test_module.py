@@ -55,6 +55,25 @@ def test_train_and_eval_reach_every_dropout() -> None:
     assert all(d.training for d in model._dropouts)
 
 
+def test_eval_reaches_a_module_added_to_a_list_after_a_first_eval_and_in_a_nested_list() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    model.eval()  # the lists now remember which of their items can hold modules
+    added, nested = nn.Dropout(0.5), nn.Dropout(0.5)
+    model.layers.append(added)
+    model.extra = [[Value(1.0)], (Value(2.0),)]
+    model.eval()
+    assert not added.training
+    model.extra[0].append(nested)  # a plain list inside the module's list: not remembered
+    model.extra[0][0] = Value(3.0)
+    model.train()
+    assert added.training
+    assert nested.training
+    model.layers[-1] = nn.Dropout(0.5)
+    model.layers[-1].training = True
+    model.eval()
+    assert not model.layers[-1].training
+
+
 def test_state_dict_round_trips_through_a_json_file(tmp_path: Path) -> None:
     model = nn.MLP(2, [3, 1], seed=1)
     path = model.save(tmp_path / "model.json")
