@@ -322,7 +322,7 @@ class Value:
         """
         seed = real(grad, "backward")
         parents = self.parents
-        if len(parents) > _WIDE and not any(map(_parents, parents)) and _to_leaves(self, seed):
+        if len(parents) > _WIDE and not any(map(_op, parents)) and _to_leaves(self, seed):
             return
         order = topological_order(self)
         leaves, inner, partials = _local_grads(order)  # may raise: nothing has changed yet
@@ -357,7 +357,7 @@ class Value:
 _new = object.__new__
 _data = attrgetter("data")
 _grad = attrgetter("grad")
-_parents = attrgetter("parents")
+_op = attrgetter("_fn")  # None for a leaf, as _local_grads tells them (not by its parents)
 _WIDE = 16
 """From how many parents a node whose parents are all leaves (a compiled call, a penalty over
 the parameters) takes backward()'s short way, ``_to_leaves``."""

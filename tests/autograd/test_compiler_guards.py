@@ -162,6 +162,14 @@ def test_an_undefined_derivative_in_a_program_without_parameters_still_raises() 
         loss.backward()
 
 
+def test_an_undefined_derivative_in_a_program_without_parameters_raises_inside_a_wide_sum() -> None:
+    # a sum of many leaves takes backward()'s short way; the call beside them is not a leaf
+    loss = autograd.compile(lambda x: x.sqrt())([1.0, 0.0])
+    total = autograd.sum([Value(1.0) for _ in range(20)] + [loss])
+    with pytest.raises(ZeroDivisionError, match=r"sqrt: the derivative is undefined .*sample 1"):
+        total.backward()
+
+
 # 11. Your own op, written for floats only, runs per sample, right
 
 
