@@ -98,12 +98,12 @@ class CompiledFunction:
         generated, inputs, samples = self._prepare(batch, copy=True)
         fused = generated.fused
         self._check_outputs(fused)
-        parameters = np.fromiter(map(_data, fused.parameters), np.float64, len(fused.parameters))
+        parameters = self._parameters_at(fused, None, "")
         outputs, saved = _forward(generated, samples, inputs, parameters)
         total = self._reduce(outputs, samples)
-        weight = 1.0 if self.reduction == "sum" else 1.0 / samples
         name = f"compiled({self.name})[{samples} samples]"
-        value = _record(_Call(name, generated, saved, samples, weight), total, fused.parameters)
+        call = _Call(name, generated, saved, samples, self._weight(samples))
+        value = _record(call, total, fused.parameters)
         if not self.has_aux:
             return value
         return value, _aux(outputs)
@@ -116,11 +116,10 @@ class CompiledFunction:
         generated, inputs, samples = self._prepare(batch, copy=False)
         fused = generated.fused
         self._check_outputs(fused)
-        self._check_parameters(parameters, "value_and_grad")
+        parameters = self._parameters_at(fused, parameters, "value_and_grad")
         outputs, saved = _forward(generated, samples, inputs, parameters)
         total = self._reduce(outputs, samples)
-        weight = 1.0 if self.reduction == "sum" else 1.0 / samples
-        gradient = _backward(generated, samples, np.full(samples, weight), saved)
+        gradient = _backward(generated, samples, np.full(samples, self._weight(samples)), saved)
         return total, gradient, _aux(outputs) if self.has_aux else None
 
     def map(self, *batch: Any, parameters: Any = None) -> Any:
@@ -129,23 +128,27 @@ class CompiledFunction:
         ``parameters``, an array in the order of ``.parameters``."""
         generated, inputs, samples = self._prepare(batch, copy=False)
         fused = generated.fused
-        if parameters is None:
-            parameters = np.fromiter(
-                map(_data, fused.parameters), np.float64, len(fused.parameters)
-            )
-        else:
-            self._check_parameters(parameters, "map")
+        parameters = self._parameters_at(fused, parameters, "map")
         results = np.array(_forward(generated, samples, inputs, parameters)[0])
         return results[:, 0] if fused.program.single else results
 
-    def _check_parameters(self, parameters: Any, where: str) -> None:
-        expected = len(self.fused.parameters)
+    def _parameters_at(self, fused: FusedProgram, parameters: Any, where: str) -> Any:
+        """The parameters array a run uses: the Values' own numbers if ``parameters`` is None,
+        else ``parameters``, checked to be an array of them all (``where`` names the caller)."""
+        expected = len(fused.parameters)
+        if parameters is None:
+            return np.fromiter(map(_data, fused.parameters), np.float64, expected)
         if not isinstance(parameters, np.ndarray) or parameters.shape != (expected,):
             raise ValueError(
                 f"compiled({self.name}).{where}: expected a float64 array of the "
                 f"{expected} parameters, got {type(parameters).__name__} of shape "
                 f"{np.shape(parameters)}"
             )
+        return parameters
+
+    def _weight(self, samples: int) -> float:
+        """Each sample's weight in the reduced value: 1 for a sum, 1/samples for a mean."""
+        return 1.0 if self.reduction == "sum" else 1.0 / samples
 
     def _check_outputs(self, fused: FusedProgram) -> None:
         outputs = len(fused.program.outputs)
