@@ -279,7 +279,6 @@ class Program:
         single: bool,
         labels: list[str],
         example: list[float],
-        guards: list[Guard] | None = None,
     ) -> None:
         self.name = name
         self.arguments = arguments
@@ -290,7 +289,7 @@ class Program:
         self.single = single
         self._labels = labels
         self._example = example
-        self.guards = guards or []
+        self.guards: list[Guard] = []
         """What the trace assumed (see ``Guard``): a compiled function traces again where
         one no longer holds."""
 
