@@ -216,15 +216,11 @@ def _pick(xs: tuple[Any, ...], i: Any) -> Any:
         return xs[int(i)]
     numpy = _numpy()
     index = numpy.asarray(i).astype(numpy.intp)
-    if type(xs[0]) is Stacked:
-        array = xs[0].array
-        index = numpy.broadcast_to(index, array.shape[:-1])[..., None]
-        return numpy.take_along_axis(array, index, axis=-1)[..., 0]
-    if len(xs) <= 64:  # the most numpy.choose takes
+    if type(xs[0]) is not Stacked:  # compiled, two operands or more always come Stacked
         return numpy.choose(index, xs)
-    stacked = numpy.stack(numpy.broadcast_arrays(*xs), axis=-1)
-    index = numpy.broadcast_to(index, stacked.shape[:-1])[..., None]
-    return numpy.take_along_axis(stacked, index, axis=-1)[..., 0]
+    array = xs[0].array
+    index = numpy.broadcast_to(index, array.shape[:-1])[..., None]
+    return numpy.take_along_axis(array, index, axis=-1)[..., 0]
 
 
 def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> None:
