@@ -252,8 +252,12 @@ def moons_model(seed: int = 1337) -> MLP:
     return MLP(2, [16, 16, 1], activation="relu", init="uniform", seed=seed)
 
 
+MOONS_L2 = 1e-4
+"""The strength of micrograd's demo's L2 penalty, alpha·Σp²."""
+
+
 def moons_loss(
-    model: MLP, X: list[list[float]], y: list[int], alpha: float = 1e-4
+    model: MLP, X: list[list[float]], y: list[int], alpha: float = MOONS_L2
 ) -> tuple[Value, float]:
     """micrograd's demo loss: the hinge loss of the scores plus alpha·Σp², and the accuracy."""
     scores = [model(x)[0] for x in X]
@@ -261,7 +265,7 @@ def moons_loss(
     return data_loss + alpha * l2_penalty(model.parameters()), accuracy(scores, y)
 
 
-def compiled_moons_loss(model: MLP, alpha: float = 1e-4) -> autograd.CompiledFunction:
+def compiled_moons_loss(model: MLP, alpha: float = MOONS_L2) -> autograd.CompiledFunction:
     """``moons_loss`` compiled: each sample's hinge term plus alpha·Σp² (their mean is the
     hinge loss plus the penalty), with the sample's score beside it for the accuracy."""
     params = model.parameters()
@@ -287,7 +291,9 @@ def two_moons(
     model = model or moons_model(seed)
     optimizer = SGD(model.parameters(), lr=lambda k: 1.0 - 0.9 * k / 100)
     step = (
-        compile_step(model, hinge, optimizer, penalty=lambda m: 1e-4 * l2_penalty(m.parameters()))
+        compile_step(
+            model, hinge, optimizer, penalty=lambda m: MOONS_L2 * l2_penalty(m.parameters())
+        )
         if compile
         else None
     )
