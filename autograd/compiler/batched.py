@@ -95,15 +95,10 @@ class CompiledFunction:
         return self._generated
 
     def __call__(self, *batch: Any) -> Value | tuple[Value, Any]:
-        generated, inputs, samples = self._prepare(batch, copy=True)
-        fused = generated.fused
-        self._check_outputs(fused)
-        parameters = self._parameters_at(fused, None, "")
-        outputs, saved = _forward(generated, samples, inputs, parameters)
-        total = self._reduce(outputs, samples)
+        generated, samples, outputs, saved, total = self._reduced(batch, True, None, "")
         name = f"compiled({self.name})[{samples} samples]"
         call = _Call(name, generated, saved, samples, self._weight(samples))
-        value = _record(call, total, fused.parameters)
+        value = _record(call, total, generated.fused.parameters)
         if not self.has_aux:
             return value
         return value, _aux(outputs)
@@ -113,14 +108,24 @@ class CompiledFunction:
         parameters and, with ``has_aux``, the other outputs at each sample (else None): all
         at ``parameters``, a float64 array in the order of ``.parameters``, not the Values'
         own ``.data``. No graph is recorded; nothing is kept. Traced at the first call."""
-        generated, inputs, samples = self._prepare(batch, copy=False)
-        fused = generated.fused
-        self._check_outputs(fused)
-        parameters = self._parameters_at(fused, parameters, "value_and_grad")
-        outputs, saved = _forward(generated, samples, inputs, parameters)
-        total = self._reduce(outputs, samples)
+        generated, samples, outputs, saved, total = self._reduced(
+            batch, False, parameters, "value_and_grad"
+        )
         gradient = _backward(generated, samples, np.full(samples, self._weight(samples)), saved)
         return total, gradient, _aux(outputs) if self.has_aux else None
+
+    def _reduced(
+        self, batch: tuple[Any, ...], copy: bool, parameters: Any, where: str
+    ) -> tuple[Generated, int, Any, Any, float]:
+        """The forward pass of a call or of ``value_and_grad`` (see ``_prepare`` and
+        ``_parameters_at``): the program, the samples, the outputs, what the backward pass
+        reads, and the first output's mean or sum."""
+        generated, inputs, samples = self._prepare(batch, copy=copy)
+        fused = generated.fused
+        self._check_outputs(fused)
+        parameters = self._parameters_at(fused, parameters, where)
+        outputs, saved = _forward(generated, samples, inputs, parameters)
+        return generated, samples, outputs, saved, self._reduce(outputs, samples)
 
     def map(self, *batch: Any, parameters: Any = None) -> Any:
         """``fn`` at every sample: a NumPy array (samples,), or (samples, outputs) where
