@@ -585,22 +585,31 @@ def _to_floats(inner: list[Value], partials: list[Sequence[Any]]) -> bool:
 
 def _float_partials(node: Value, local: Sequence[Any]) -> list[float]:
     """A rule's local derivatives at ``node`` as floats, one per operand, or a TypeError."""
-    if len(local) != len(node.parents):
-        raise _bad_local_grads(node, local)
+    return _partials_as_floats(node.op, len(node.parents), local)
+
+
+def _partials_as_floats(op: str, operands: int, local: Sequence[Any]) -> list[float]:
+    """The local derivatives that ``op``'s rule gave for its ``operands`` operands, as floats
+    (a NumPy scalar becomes one), or the TypeError of ``_bad_local_grads``."""
+    if len(local) != operands:
+        raise _bad_partials(op, operands, local)
     floats = []
     for d in local:
         if type(d) is not float:
             if isinstance(d, Value) or not isinstance(d, Real):
-                raise _bad_local_grads(node, local)
+                raise _bad_partials(op, operands, local)
             d = float(d)
         floats.append(d)
     return floats
 
 
 def _bad_local_grads(node: Value, local: object) -> TypeError:
+    return _bad_partials(node.op, len(node.parents), local)
+
+
+def _bad_partials(op: str, operands: int, local: object) -> TypeError:
     return TypeError(
-        f"{node.op}: local_grads must return one real number per operand "
-        f"({len(node.parents)}), got {local!r}"
+        f"{op}: local_grads must return one real number per operand ({operands}), got {local!r}"
     )
 
 

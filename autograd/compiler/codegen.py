@@ -32,13 +32,12 @@ from __future__ import annotations
 import keyword
 import math
 import warnings
-from collections.abc import Callable, Sequence
-from numbers import Real
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..engine import Function, _forward_float
+from ..engine import Function, _forward_float, _partials_as_floats
 from ..modes import user_frames
 from ..ops import Linear, Stacked, Sum
 from .fusion import DOMAIN_ERRORS, Block, FusedProgram, Gather, LayerWeights, Operands, Step
@@ -277,22 +276,12 @@ def _per_sample(fn: type[Function]) -> tuple[Callable[..., Any], Callable[..., A
         n = len(operands)
         derivatives = each(
             (*operands, out),
-            lambda *v: _float_partials(fn, v[:-1], fn.local_grads(*v[:-1], out=v[-1])),
+            lambda *v: _partials_as_floats(fn.name, n, fn.local_grads(*v[:-1], out=v[-1])),
             n,
         )
         return tuple(derivatives)
 
     return forward, local_grads
-
-
-def _float_partials(fn: type[Function], operands: Sequence[float], local: Any) -> list[float]:
-    """A rule's local derivatives at one element, as floats, or eager's TypeError."""
-    if len(local) != len(operands) or not all(isinstance(d, Real) for d in local):
-        raise TypeError(
-            f"{fn.name}: local_grads must return one real number per operand "
-            f"({len(operands)}), got {local!r}"
-        )
-    return [float(d) for d in local]
 
 
 def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
