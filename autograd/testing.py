@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TypeGuard, cast
 
 from ._errors import ShownAsMessage
-from .checks import real, reals
+from .checks import real, reals, sequence
 from .engine import Value
 from .functional import _argument_names, _evaluate, grad, hessian
 from .graph import topological_order
@@ -267,8 +267,11 @@ def _is_sequence(x: object) -> TypeGuard[Iterable[object]]:
 
 
 def _numbers(x: object, what: str) -> list[float]:
-    """A sequence's items, or a single number, as a list of floats."""
-    return [_number(item, what) for item in x] if _is_sequence(x) else [_number(x, what)]
+    """A sequence's items, or a single number, as a list of floats; a mapping (its keys) or
+    a set (no order) is a TypeError, as everywhere a sequence is due."""
+    if not _is_sequence(x):
+        return [_number(x, what)]
+    return [_number(item, what) for item in sequence(x, "assert_close", what)]
 
 
 def _listed(values: list[float], others: list[float]) -> str:

@@ -346,6 +346,8 @@ def test_in_a_notebook_a_failed_assert_close_shows_its_message_alone() -> None:
         (lambda: assert_close([1.0], 1.0, "w"), TypeError, "assert_close: w: compare a number"),
         (lambda: assert_close(1.0, 1.0, rtol=-1), ValueError, "assert_close: rtol must be >= 0"),
         (lambda: assert_close(1.0, 1.0, atol=math.nan), ValueError, "assert_close: atol must be"),
+        (lambda: assert_close({1.0: 2.0}, [1.0], "w"), TypeError, "assert_close: w must be a seq"),
+        (lambda: assert_close([1.0, 2.0], {2.0, 1.0}), TypeError, "the value must be a sequence"),
     ],
 )
 def test_assert_close_bad_arguments_get_clear_errors(
