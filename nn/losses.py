@@ -164,11 +164,11 @@ def cross_entropy(
 
 def l1_penalty(parameters: Iterable[Value]) -> Value:
     """Σ|p|: pushes weights to exactly zero (sparse models)."""
-    return autograd.sum([abs(p) for p in parameters])
+    return autograd.sum([abs(p) for p in checks.sequence(parameters, "l1_penalty", "parameters")])
 
 
 def l2_penalty(parameters: Iterable[Value]) -> Value:
     """Σp²: keeps weights small (weight decay). One node, Σ p·p as ``autograd.linear`` adds
     it (the same numbers as a sum of squares)."""
-    weights = list(parameters)
+    weights = checks.sequence(parameters, "l2_penalty", "parameters")  # in order: not a set
     return autograd.linear(weights, weights)

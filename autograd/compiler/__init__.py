@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..functional import _nodes
 from .tracing import ConcretizationError, Guard, Program, guard, trace
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ def compile(
         raise ValueError(f"compile: reduction must be 'mean' or 'sum', got {reduction!r}")
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+    if parameters is not None:  # Values in an order: a mapping's keys or a set's order are not
+        parameters = _nodes(parameters, "compile", "parameters")
     from .batched import CompiledFunction
 
     return CompiledFunction(fn, reduction, has_aux, parameters)

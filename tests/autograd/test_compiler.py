@@ -379,6 +379,23 @@ def test_compile_refuses_a_bad_reduction_and_a_non_function() -> None:
         autograd.compile(3)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ("mapping", "parameters must be a Value or a sequence of Values, got dict"),
+        ("set", "parameters must be a Value or a sequence of Values, got set"),
+        ("number", r"parameters\[1\] must be a Value, got float"),
+    ],
+)
+def test_compile_refuses_parameters_that_are_not_values_in_an_order(
+    parameters: str, message: str
+) -> None:
+    w = Value(2.0)
+    given = {"mapping": {w: 1}, "set": {w}, "number": [w, 3.0]}[parameters]
+    with pytest.raises(TypeError, match=message):
+        autograd.compile(lambda x: w * x, parameters=given)  # type: ignore[arg-type]
+
+
 def test_import_autograd_imports_neither_numpy_nor_the_compiler_until_it_is_used() -> None:
     code = (
         "import sys, autograd; print('numpy' in sys.modules, 'autograd.compiler' in sys.modules);"

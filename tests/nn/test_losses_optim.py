@@ -210,6 +210,8 @@ def test_cross_entropy_of_logits_beyond_the_float_range_apart_is_exact() -> None
         (lambda: nn.accuracy([0.5], [1 + 0j]), r"accuracy: targets\[0\] must be a real number"),
         (lambda: nn.accuracy({0: 0.5}, [1]), "accuracy: predictions must be a sequence"),
         (lambda: nn.SGD({Value(1.0), Value(2.0)}, lr=0.1), "SGD: params must be a sequence"),
+        (lambda: nn.l1_penalty({Value(1.0)}), "l1_penalty: parameters must be a sequence"),
+        (lambda: nn.l2_penalty({Value(1.0)}), "l2_penalty: parameters must be a sequence"),
         (lambda: nn.Adam([Value(1.0)], betas={0.9: 0, 0.99: 1}), "Adam: betas must be a sequence"),
         (
             lambda: nn.fit(
