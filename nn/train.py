@@ -330,7 +330,10 @@ def _progress(n: int, show: bool, desc: str = "epochs") -> Any:
         return range(n)
     import sys
 
-    if not sys.stderr.isatty() and "ipykernel" not in sys.modules:
+    # A notebook's stderr is its kernel's stream (ipykernel's): not a terminal, yet it redraws
+    # a bar in place. Asked of the stream itself, not of what some code happened to import.
+    in_notebook = type(sys.stderr).__module__.partition(".")[0] == "ipykernel"
+    if not sys.stderr.isatty() and not in_notebook:
         return _LogLines(n, desc)
     from tqdm.auto import tqdm
 

@@ -81,10 +81,31 @@ def test_in_a_terminal_fit_draws_its_tqdm_bar_as_before(monkeypatch: pytest.Monk
     assert drawn.count("\r") > 4  # redrawn in place
 
 
+class KernelStream(io.StringIO):
+    """A stream of the kind a Jupyter kernel gives as stderr (ipykernel's OutStream)."""
+
+
+KernelStream.__module__ = "ipykernel.iostream"
+
+
 def test_in_a_notebook_fit_keeps_its_bar(monkeypatch: pytest.MonkeyPatch) -> None:
     """A Jupyter kernel's stderr is not a terminal, but it redraws a bar in place."""
-    output = io.StringIO()
+    output = KernelStream()
     monkeypatch.setattr(sys, "stderr", output)
-    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))  # in a kernel
     _fit(50)
     assert "%|" in output.getvalue()
+
+
+def test_in_a_log_fit_writes_lines_even_where_ipykernel_was_imported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Importing ipykernel (the notebook tests do) does not make a log a notebook."""
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    monkeypatch.setitem(sys.modules, "ipykernel", types.ModuleType("ipykernel"))
+    _fit(2)
+    assert "%|" not in log.getvalue()
+    assert [line.split(" (")[0] for line in _lines(log.getvalue())] == [
+        "epochs: 1/2",
+        "epochs: 2/2",
+    ]
