@@ -106,6 +106,14 @@ def _indicator(condition: Any) -> Any:
     return condition.astype(float)
 
 
+def _maximum(x: Any, y: float) -> Any:
+    """The larger of x and y: a Python choice for a float, NumPy's ``maximum`` element by
+    element for an array (one call, where ``where`` would take a comparison and a choice)."""
+    if type(x) is float:
+        return x if x > y else y
+    return _numpy().maximum(x, y)
+
+
 def _equal(x: Any, y: Any) -> Any:
     return _value(x) == _value(y)
 
@@ -232,10 +240,10 @@ def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> No
         return
     if ok is False:
         raise kind(template.format(*operands))
+    if ok.all():  # one reduction where all is well
+        return
     numpy = _numpy()
     failing = numpy.logical_not(ok)
-    if not failing.any():
-        return
     position = numpy.unravel_index(numpy.argmax(failing), failing.shape)
     at = [numpy.broadcast_to(v, failing.shape)[position].item() for v in operands]
     error = kind(template.format(*at))
@@ -450,7 +458,7 @@ class ReLU(Function):
 
     @staticmethod
     def forward(x: Any) -> Any:
-        return where(x > 0.0, x, 0.0)
+        return _maximum(x, 0.0)
 
     @staticmethod
     def local_grads(x: Any, out: Any) -> tuple[Any, ...]:

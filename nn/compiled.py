@@ -55,9 +55,8 @@ class CompiledStep:
         gradient, as after ``zero_grad(); loss.backward(); optimizer.step()``."""
         trainer = self._trainer
         inputs, targets = _floats(X), _floats(y)  # the caller's arrays, as they are now
-        trainer.sync(inputs, targets)
-        trainer.read()  # the Values may have been changed since the last step
-        value, outputs = trainer.step(inputs, targets, y)
+        # read: the Values may have been changed since the last step
+        value, outputs = trainer.step(inputs, targets, y, read=True)
         trainer.write()
         return value, outputs
 
@@ -170,11 +169,14 @@ class _Trainer:
             p.grad += g
         self.extra_gradients = np.zeros(len(params) - n)
 
-    def step(self, X: Any, y: Any, targets: Any) -> tuple[float, Any]:
+    def step(self, X: Any, y: Any, targets: Any, read: bool = False) -> tuple[float, Any]:
         """One step on a batch (arrays; ``targets``: the same targets as the caller gave
-        them, for the check of the loss): the loss before the update, and the model's
-        outputs. The array, the gradient and the optimizer change together, or not at all."""
+        them, for the check of the loss), from the Values' numbers if ``read``, else from the
+        array: the loss before the update, and the model's outputs. The array, the gradient
+        and the optimizer change together, or not at all."""
         self.sync(X, y)
+        if read:
+            self.read()
         value, gradient, aux = self.compiled.value_and_grad(self.theta, X, y)
         aux = aux.reshape(len(X), -1)  # every output after the first, a column each
         outputs = aux[:, self.skip - 1 :]
@@ -195,7 +197,8 @@ class _Trainer:
             )
         self.theta = updated if n == len(self.theta) else np.concatenate([updated, self.theta[n:]])
         self.gradient = gradient
-        self.extra_gradients = self.extra_gradients + gradient[n:]
+        if n < len(gradient):
+            self.extra_gradients = self.extra_gradients + gradient[n:]
         optimizer.state = state
         optimizer.steps += 1
         return value, outputs

@@ -80,7 +80,7 @@ class HingeLabel(Function):
     @staticmethod
     def forward(y: Any) -> Any:
         autograd.require(
-            (y == 1.0) | (y == -1.0), ValueError, "hinge: labels must be -1 or +1, got {!r}", y
+            abs(y) == 1.0, ValueError, "hinge: labels must be -1 or +1, got {!r}", y
         )
         return y
 

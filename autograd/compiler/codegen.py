@@ -17,8 +17,9 @@ backprop in matrix form. No derivative is written here: every op's numbers come 
 rule in ``ops.py``. Where a rule is plain arithmetic, it is evaluated once, on symbols that
 stand for its operands, and what it gives is written inline (Add's forward is ``x + y``, its
 derivatives 1 and 1; Linear's is ``b + x @ W.T``, with derivatives 1, x and W, so that the
-weights' gradient reads ``g.T @ x``); a rule that compares or checks its operands is called
-(``relu`` below is ``ReLU.forward``, ``relu_grads`` is ``ReLU.local_grads``).
+weights' gradient reads ``g.T @ x``; ReLU's is ``np.maximum(x, 0.0)``); a rule that compares
+or checks its operands is called (``relu_grads`` below is ``ReLU.local_grads``, whose
+derivative compares x with 0).
 
 Each program is written twice from one walk: the *fast* variant, run under NumPy's
 ``errstate`` so that an overflow or a division by zero raises, and a *checked* variant with
@@ -454,7 +455,7 @@ class _SymbolicWeights(_Symbol):
         return _Symbol(f"{_symbol(inputs).within(_Symbol.PRODUCT)} @ {self.code}.T", 2)
 
 
-_UFUNCS = {"exp", "log", "log1p", "sqrt", "tanh", "sin", "cos", "absolute", "negative"}
+_UFUNCS = {"exp", "log", "log1p", "sqrt", "tanh", "sin", "cos", "absolute", "negative", "maximum"}
 
 
 def _symbol(x: Any) -> _Symbol:
@@ -883,8 +884,10 @@ class _Writer:
             view = _matrix_view(columns, rows, self.fused.blocks[block].width)
             if view is not None:
                 self.pending[block].pop(0)
-                if view.endswith("]"):  # a strided view: add the matrix into it
-                    self._emit(f"gp{view} += {matrix}")
+                if view.endswith("]"):  # a strided view, named: add the matrix into it
+                    name = f"g{self.arguments[step.number][1]}"  # gW7 for W7
+                    self._emit(f"{name} = gp{view}  # a view: adding into it adds into gp")
+                    self._emit(f"{name} += {matrix}")
                 else:  # the rows one after another: a slice
                     self._emit(f"gp{view.partition('.')[0]} += ({matrix}).reshape(-1)")
                 self._check_gradient(step, "gp")

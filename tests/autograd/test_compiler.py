@@ -457,9 +457,11 @@ def test_the_generated_source_runs_each_layer_as_a_matrix_product_forward_and_ba
     assert "def forward(n, x, label, p):" in source
     assert "def backward(n, seed, saved):" in source
     assert "s1 = b1 + x @ W1.T" in source  # Linear's own rule, b + Σ wᵢxᵢ, as a formula
-    assert "s2 = relu(s1)" in source  # a rule that branches is called, on the whole array
-    assert "relu_grads(" in source
-    assert "gs1.T @ x" in source  # the weights' gradient: Gᵀ x, summed over the samples
+    assert "s2 = np.maximum(s1, 0.0)" in source  # ReLU's rule, max(x, 0), as a formula
+    assert "relu_grads(" in source  # a rule that compares is called, on the whole array
+    # the weights' gradient: Gᵀ x, summed over the samples, added into a view of gp
+    assert "gW1 = gp[0:48].reshape(16, 3)[:, :2]" in source
+    assert "gW1 += gs1.T @ x" in source
     assert "gs1 = gs2 * d2" in source  # the chain rule through relu's local derivative
     # the parameters in the model's order: every layer's weights are a view, no index array
     assert "I0" not in source
