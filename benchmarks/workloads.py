@@ -159,12 +159,17 @@ def _missing(workload: str, size: str, engine: str, unit: str) -> Row:
 def moons_step(sizes: Sizes) -> list[Row]:
     """micrograd's demo: 2-16-16-1 ReLU MLP, hinge loss + 1e-4·L2, full batch, SGD with
     lr = 1 - 0.9·k/100. Each engine starts from the same weights and takes the same steps.
-    valuegrad and micrograd run a second time, from the start, with the collector off."""
+    valuegrad and micrograd run a second time, from the start, with the collector off.
+
+    A compiled step and PyTorch's take about a millisecond, so they are timed as a training
+    loop runs them: blocks of ``LOOP_BLOCK`` steps in a row (a ``gc.collect()`` before each
+    block, not each step), the engines' blocks in turn, so that each sees the machine in the
+    same state (see ``_loops``)."""
     workload, size, unit = "moons training step", f"{sizes.moons_points} points", "ms/step"
     X, y = _moons_data(sizes.moons_points)
     start = [p.data for p in cases.moons_model(1337).parameters()]
-    compiled_steps = 10 * sizes.moons_steps  # a compiled step is quick: more, for a steady median
-    rate = [1.0 - 0.9 * k / 100 for k in range(compiled_steps)]
+    looped_steps = 1 + LOOP_BLOCK * sizes.moons_steps  # a warm-up step, then the timed blocks
+    rate = [1.0 - 0.9 * k / 100 for k in range(looped_steps)]
 
     def valuegrad_steps() -> Callable[[], float]:
         model = cases.moons_model(1337)
@@ -216,7 +221,7 @@ def moons_step(sizes: Sizes) -> list[Row]:
         return one
 
     def composed_moons_steps() -> Callable[[], float]:
-        """Notebook 10's composition: the compiled per-sample loss as one Value, plus the
+        """Notebook 14's composition: the compiled per-sample loss as one Value, plus the
         penalty as eager Values, then zero_grad, backward() and nn.SGD's step."""
         model = cases.moons_model(1337)
         params = model.parameters()
@@ -234,17 +239,33 @@ def moons_step(sizes: Sizes) -> list[Row]:
 
         return one
 
+    def torch_steps() -> Callable[[], float]:
+        params = _torch_layers(cases.moons_model(1337))
+        inputs = torch.tensor(X, dtype=torch.float64)
+        yt = torch.tensor(y, dtype=torch.float64)
+        steps = iter(rate)
+
+        def one() -> float:
+            scores = _torch_forward(params, inputs)[:, 0]
+            penalty = sum((p * p).sum() for layer in params for p in layer)
+            total = torch.relu(1 - yt * scores).mean() + ALPHA * penalty
+            _ = ((scores > 0) == (yt > 0)).double().mean().item()
+            _torch_sgd_step(params, total, next(steps))
+            return total.item()
+
+        return one
+
     seconds, ours = _median_time(valuegrad_steps(), sizes.moons_steps)
     rows = [Row(workload, size, VALUEGRAD, seconds * 1e3, unit, "nn.MLP, nn.hinge, nn.SGD")]
-    for engine, steps, note in (
-        (COMPILED, compiled_moons_steps, "nn.compile_step; "),
-        (
-            COMPOSED,
-            composed_moons_steps,
-            "autograd.compile + eager l2_penalty, backward(), nn.SGD; ",
-        ),
+    looped = {COMPILED: compiled_moons_steps(), COMPOSED: composed_moons_steps()}
+    if torch is not None:
+        looped[PYTORCH + " tensors"] = torch_steps()
+    timed = _loops(looped, sizes.moons_steps)
+    for engine, note in (
+        (COMPILED, "nn.compile_step; "),
+        (COMPOSED, "autograd.compile + eager l2_penalty, backward(), nn.SGD; "),
     ):
-        seconds, losses = _median_time(steps(), compiled_steps)
+        seconds, losses = timed[engine]
         note += _check_agree(workload, engine, ours, losses[: len(ours)])
         rows.append(Row(workload, size, engine, seconds * 1e3, unit, note))
     cycles = "; its graphs are reference cycles, left to the gc.collect() between repeats"
@@ -265,23 +286,35 @@ def moons_step(sizes: Sizes) -> list[Row]:
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
     else:
-        params = _torch_layers(cases.moons_model(1337))
-        inputs = torch.tensor(X, dtype=torch.float64)
-        yt = torch.tensor(y, dtype=torch.float64)
-        steps = iter(rate)
-
-        def torch_step() -> float:
-            scores = _torch_forward(params, inputs)[:, 0]
-            penalty = sum((p * p).sum() for layer in params for p in layer)
-            total = torch.relu(1 - yt * scores).mean() + ALPHA * penalty
-            _ = ((scores > 0) == (yt > 0)).double().mean().item()
-            _torch_sgd_step(params, total, next(steps))
-            return total.item()
-
-        seconds, losses = _median_time(torch_step, sizes.moons_steps)
-        note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, losses)
+        seconds, losses = timed[PYTORCH + " tensors"]
+        note = "tensor ops on whole batches; " + _check_agree(
+            workload, PYTORCH, ours, losses[: len(ours)]
+        )
+        _check_agree(workload, PYTORCH, timed[COMPILED][1], losses)  # every looped step
         rows.append(Row(workload, size, PYTORCH + " tensors", seconds * 1e3, unit, note))
     return rows
+
+
+LOOP_BLOCK = 10  # steps in a row per timed block of a looped engine
+
+
+def _loops(
+    runs: dict[str, Callable[[], float]], rounds: int
+) -> dict[str, tuple[float, list[float]]]:
+    """Each engine's steps as a training loop runs them: one warm-up step, then ``rounds``
+    blocks of ``LOOP_BLOCK`` steps in a row, every engine's block in turn, with a
+    ``gc.collect()`` before each block. Per engine: the median over its blocks of the time
+    per step, and every step's loss in order (the warm-up's first)."""
+    times: dict[str, list[float]] = {engine: [] for engine in runs}
+    losses = {engine: [step()] for engine, step in runs.items()}
+    for _ in range(rounds):
+        for engine, step in runs.items():
+            gc.collect()
+            start = time.perf_counter()
+            block = [step() for _ in range(LOOP_BLOCK)]
+            times[engine].append((time.perf_counter() - start) / LOOP_BLOCK)
+            losses[engine] += block
+    return {engine: (statistics.median(times[engine]), losses[engine]) for engine in runs}
 
 
 def _moons_penalty(model: Any) -> Any:

@@ -832,8 +832,9 @@ class _Writer:
             if weights.needs_grad:
                 product = f"{g}.T @ {d_weights}" if step_batched else f"np.outer({g}, {d_weights})"
                 self._add_weights(weights, len(step.members), product, step)
-            if shared.needs_grad:
-                self._add(shared, f"{g} @ {d_inputs}", step_batched, step)
+            if shared.needs_grad:  # g @ W; for one neuron an outer product, the same numbers
+                single = step_batched and len(step.members) == 1
+                self._add(shared, f"{g} {'*' if single else '@'} {d_inputs}", step_batched, step)
             return
         if step.kind == "sum":
             (gather,) = step.operands

@@ -462,6 +462,8 @@ def test_the_generated_source_runs_each_layer_as_a_matrix_product_forward_and_ba
     # the weights' gradient: Gᵀ x, summed over the samples, added into a view of gp
     assert "gW1 = gp[0:48].reshape(16, 3)[:, :2]" in source
     assert "gW1 += gs1.T @ x" in source
+    assert "gs2 = gs3 @ W3" in source  # the inputs' gradient: G W, for the 16 neurons of step 3
+    assert "gs4 = gs5 * W5" in source  # for the one output neuron an outer product, as G * w
     assert "gs1 = gs2 * d2" in source  # the chain rule through relu's local derivative
     # the parameters in the model's order: every layer's weights are a view, no index array
     assert "I0" not in source
