@@ -61,7 +61,7 @@ def accuracy(predictions: Data, targets: Data) -> float:
             right = numpy.argmax(scores, axis=1) == labels
         else:
             right = (scores.reshape(len(labels)) > 0) == (labels == 1)
-        return float(right.sum() / len(labels))
+        return int(numpy.count_nonzero(right)) / len(labels)
     right = 0
     for i, (p, t) in enumerate(zip(predictions, targets, strict=True)):
         if isinstance(p, (Value, Real)):
