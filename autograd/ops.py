@@ -240,9 +240,9 @@ def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> No
         return
     if ok is False:
         raise kind(template.format(*operands))
-    if ok.all():  # one reduction where all is well
-        return
     numpy = _numpy()
+    if numpy.all(ok):  # one reduction where all is well
+        return
     failing = numpy.logical_not(ok)
     position = numpy.unravel_index(numpy.argmax(failing), failing.shape)
     at = [numpy.broadcast_to(v, failing.shape)[position].item() for v in operands]

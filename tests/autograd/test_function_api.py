@@ -224,3 +224,19 @@ def test_a_rule_raising_its_own_value_error_subclass_is_reported_as_a_value_erro
 
     with pytest.raises(ValueError, match=r"picky: the derivative is undefined at picky\(1\.0\)"):
         Picky.apply(1.0).backward()
+
+
+def test_require_passes_when_every_element_holds_and_names_the_first_that_does_not() -> None:
+    import numpy as np
+
+    from autograd import require
+
+    require(True, ValueError, "never {!r}", 1.0)
+    require(np.array([True, True]), ValueError, "never {!r}", 1.0)
+    require([True, True], ValueError, "never {!r}", 1.0)  # any array-like of bools
+    x = np.array([[1.0, 2.0], [3.0, -4.0]])
+    with pytest.raises(ValueError, match=r"^must be positive, got -4\.0$") as caught:
+        require(x > 0.0, ValueError, "must be positive, got {!r}", x)
+    assert tuple(int(i) for i in caught.value.position) == (1, 1)
+    with pytest.raises(ZeroDivisionError, match=r"^no 0\.0$"):
+        require(False, ZeroDivisionError, "no {!r}", 0.0)
