@@ -79,9 +79,7 @@ class HingeLabel(Function):
 
     @staticmethod
     def forward(y: Any) -> Any:
-        autograd.require(
-            abs(y) == 1.0, ValueError, "hinge: labels must be -1 or +1, got {!r}", y
-        )
+        autograd.require(abs(y) == 1.0, ValueError, "hinge: labels must be -1 or +1, got {!r}", y)
         return y
 
     @staticmethod
