@@ -332,7 +332,7 @@ def _transfers(model: Any, loss: Any, X: Any, y: Any) -> list[Row]:
     size = f"{n:,} parameters"
     rows = []
     for what, move, note in (
-        ("reading", trainer.read, "np.fromiter over every .data"),
+        ("reading", trainer.read, "every .data in a list, packed by struct"),
         ("writing", trainer.write, "one loop setting every .data and .grad"),
     ):
         seconds, _ = _median_time(move, 20)

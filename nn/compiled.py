@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -22,10 +21,9 @@ import autograd
 from autograd import Value
 
 from .module import Module
-from .optim import Optimizer
+from .optim import Optimizer, _packed
 
 Loss = Callable[[list[Any], list[Any]], Value]
-_data = attrgetter("data")
 
 MEAN_CHECK = 1e-12
 """How closely a batch's loss must equal the mean of its samples' losses (see ``_Trainer``)."""
@@ -140,9 +138,9 @@ class _Trainer:
         self.read()
 
     def read(self) -> None:
-        """The parameters array from the Values' ``.data`` (once traced)."""
+        """The parameters array from the Values' ``.data`` (once traced), in bulk."""
         params = self.parameters
-        self.theta = np.fromiter(map(_data, params), np.float64, len(params))
+        self.theta = _packed([p.data for p in params])
         if len(self.extra_gradients) != len(params) - len(self.optimizer.params):
             self.extra_gradients = np.zeros(len(params) - len(self.optimizer.params))
 

@@ -14,15 +14,14 @@ means) here, in the order of ``params``, so that they can take turns.
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Callable, Iterable
-from operator import attrgetter
+from functools import cache
 from typing import Any
 
 from autograd import Value, checks
 
 Rate = float | Callable[[int], float]
-_data = attrgetter("data")
-_grad = attrgetter("grad")
 
 
 class Optimizer:
@@ -53,11 +52,8 @@ class Optimizer:
 
     def step(self) -> None:
         """One update of every parameter from its ``.grad``, all at once."""
-        import numpy
-
-        n = len(self.params)
-        data = numpy.fromiter(map(_data, self.params), numpy.float64, n)
-        grad = numpy.fromiter(map(_grad, self.params), numpy.float64, n)
+        data = _packed([p.data for p in self.params])
+        grad = _packed([p.grad for p in self.params])
         new, state = self.update(data, grad, self.state, self.rate())
         for p, value in zip(self.params, new.tolist(), strict=True):
             p.data = value
@@ -122,6 +118,22 @@ class Adam(Optimizer):
         v = beta2 * v + (1 - beta2) * grad * grad
         step = lr * (m / (1 - beta1**t)) / (_sqrt(v / (1 - beta2**t)) + self.eps)
         return data - step, (m, v, t)
+
+
+def _packed(floats: list[float]) -> Any:
+    """The floats as a float64 array, packed into its memory by one C call (``struct``): half
+    the work of ``np.fromiter``, which converts them one by one. Give it a list comprehension
+    (``[p.data for p in params]``), the quickest way to read many Values' slots."""
+    import numpy
+
+    array: Any = numpy.empty(len(floats))  # a buffer struct writes into
+    _packer(len(floats)).pack_into(array, 0, *floats)
+    return array
+
+
+@cache
+def _packer(n: int) -> struct.Struct:
+    return struct.Struct(f"{n}d")
 
 
 def _sqrt(x: Any) -> Any:
