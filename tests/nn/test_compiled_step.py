@@ -22,6 +22,15 @@ def close_lists(ours: list[float], theirs: list[float], rel: float = REL) -> boo
     )
 
 
+def assert_same_data_and_grads(ours: nn.Module, theirs: nn.Module) -> None:
+    """Every parameter's .data to REL and .grad to 1e-10 (a gradient's terms are summed in
+    another order), in the models' parameter order."""
+    assert close_lists([p.data for p in ours.parameters()], [p.data for p in theirs.parameters()])
+    assert close_lists(
+        [p.grad for p in ours.parameters()], [p.grad for p in theirs.parameters()], 1e-10
+    )
+
+
 def moons(n: int = 40) -> tuple[list[list[float]], list[int]]:
     X, labels = nn.datasets.moons(n, noise=0.1, seed=1337)
     return X, [2 * label - 1 for label in labels]
@@ -58,12 +67,7 @@ def test_each_compiled_step_leaves_the_data_and_grad_eager_leaves(name: str) -> 
         theirs = eager_step(eager, nn.hinge, eager_opt, X, y, penalty)
         ours, scores = step(X, y)
         assert math.isclose(ours, theirs, rel_tol=REL)
-        assert close_lists(
-            [p.data for p in compiled.parameters()], [p.data for p in eager.parameters()]
-        )
-        assert close_lists(
-            [p.grad for p in compiled.parameters()], [p.grad for p in eager.parameters()], 1e-10
-        )
+        assert_same_data_and_grads(compiled, eager)
         assert scores.shape == (len(X),)
     assert compiled_opt.steps == eager_opt.steps == 5
 
@@ -298,9 +302,4 @@ def test_a_parameter_replaced_between_compiled_steps_is_used_as_eager_uses_it() 
         theirs = eager_step(eager, nn.hinge, eager_opt, X, y)
         ours, _ = step(X, y)
         assert math.isclose(ours, theirs, rel_tol=REL)
-    assert close_lists(
-        [p.data for p in compiled.parameters()], [p.data for p in eager.parameters()]
-    )
-    assert close_lists(
-        [p.grad for p in compiled.parameters()], [p.grad for p in eager.parameters()], 1e-10
-    )
+    assert_same_data_and_grads(compiled, eager)
