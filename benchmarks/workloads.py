@@ -20,6 +20,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
 from typing import Any
 
@@ -309,12 +310,14 @@ def _loops(
     losses = {engine: [step()] for engine, step in runs.items()}
     for _ in range(rounds):
         for engine, step in runs.items():
-            gc.collect()
-            start = time.perf_counter()
-            block = [step() for _ in range(LOOP_BLOCK)]
-            times[engine].append((time.perf_counter() - start) / LOOP_BLOCK)
+            seconds, block = _timed(partial(_in_a_row, step, LOOP_BLOCK), collector=True)
+            times[engine].append(seconds / LOOP_BLOCK)
             losses[engine] += block
     return {engine: (statistics.median(times[engine]), losses[engine]) for engine in runs}
+
+
+def _in_a_row(step: Callable[[], float], steps: int) -> list[float]:
+    return [step() for _ in range(steps)]
 
 
 def _moons_penalty(model: Any) -> Any:
