@@ -241,8 +241,9 @@ def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> No
     if ok is False:
         raise kind(template.format(*operands))
     numpy = _numpy()
-    if numpy.all(ok):  # one reduction where all is well
-        return
+    ok = numpy.asarray(ok)
+    if numpy.count_nonzero(ok) == ok.size:  # one count where all is well: numpy.all takes
+        return  # four times longer on a small array
     failing = numpy.logical_not(ok)
     position = numpy.unravel_index(numpy.argmax(failing), failing.shape)
     at = [numpy.broadcast_to(v, failing.shape)[position].item() for v in operands]
