@@ -4,7 +4,7 @@ with NumPy, as one Value in the eager graph, or on a parameters array."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import partial
+from functools import lru_cache, partial
 from math import isfinite
 from operator import attrgetter
 from typing import Any
@@ -108,10 +108,20 @@ class CompiledFunction:
         parameters and, with ``has_aux``, the other outputs at each sample (else None): all
         at ``parameters``, a float64 array in the order of ``.parameters``, not the Values'
         own ``.data``. No graph is recorded; nothing is kept. Traced at the first call."""
-        generated, samples, outputs, saved, total = self._reduced(
-            batch, False, parameters, "value_and_grad"
-        )
-        gradient = _backward(generated, samples, np.full(samples, self._weight(samples)), saved)
+        generated, inputs, samples = self._prepare(batch, copy=False)
+        fused = generated.fused
+        self._check_outputs(fused)
+        parameters = self._parameters_at(fused, parameters, "value_and_grad")
+        seed = _seed(samples, self._weight(samples))
+        try:
+            with FAST():  # both passes under one errstate, as in _forward and _backward
+                outputs, saved = generated.forward(samples, *inputs, parameters)
+                gradient = generated.backward(samples, seed, saved)
+        except _RETRY:  # each pass again, the checked variant naming what failed
+            outputs, saved = _forward(generated, samples, inputs, parameters)
+            self._reduce(outputs, samples)  # a total that is not finite is named first
+            gradient = _backward(generated, samples, seed, saved)
+        total = self._reduce(outputs, samples)
         return total, gradient, _aux(outputs) if self.has_aux else None
 
     def _reduced(
@@ -231,7 +241,7 @@ class CompiledFunction:
         Numbers of any real type are taken (bools, ints, NumPy's, Fractions); anything else
         is a TypeError naming it: strings are not parsed, and Values are refused, since a
         batch is data, whose gradient a compiled call does not compute."""
-        if type(arg) is np.ndarray and arg.dtype == np.float64:
+        if type(arg) is np.ndarray and arg.dtype is _FLOAT64:
             array = arg.copy() if copy else arg
         else:
             try:
@@ -255,7 +265,7 @@ class CompiledFunction:
                 f"compiled({self.name}): {self._name(i)} must have a leading sample axis, and "
                 f"each sample be a number or a sequence of numbers; got shape {array.shape}"
             )
-        if not isfinite(array.sum()):  # one reduction; look closer only if it is not finite
+        if not isfinite(np.vdot(array, array)):  # Σ x², one call; look closer if not finite
             finite = np.isfinite(array)
             if not finite.all():
                 sample = int(np.argmax(~finite.reshape(len(array), -1).all(axis=1)))
@@ -301,6 +311,16 @@ class CompiledFunction:
 
 
 _KEPT = 4  # traces kept for when their assumptions hold again
+_FLOAT64 = np.dtype(np.float64)  # the one dtype object of native float64 arrays
+
+
+@lru_cache(maxsize=8)
+def _seed(samples: int, weight: float) -> Any:
+    """The backward pass's seed, each sample's weight in the reduced value: made once per
+    batch size, read-only."""
+    seed = np.full(samples, weight)
+    seed.flags.writeable = False
+    return seed
 
 
 def _hold(guards: list[Guard]) -> bool:
@@ -419,6 +439,6 @@ class _Call:
                 "grad(..., create_graph=True), call the function without compiling it"
             )
         if self._gradient is None:
-            seed = np.full(self._samples, self._weight)
+            seed = _seed(self._samples, self._weight)
             self._gradient = _backward(self._generated, self._samples, seed, self._saved).tolist()
         return self._gradient
