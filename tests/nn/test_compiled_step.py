@@ -303,3 +303,27 @@ def test_a_parameter_replaced_between_compiled_steps_is_used_as_eager_uses_it() 
         ours, _ = step(X, y)
         assert math.isclose(ours, theirs, rel_tol=REL)
     assert_same_data_and_grads(compiled, eager)
+
+
+def test_a_compiled_step_starts_from_every_value_as_it_is_even_a_zero_of_the_other_sign() -> None:
+    """The parameters array is packed again only where a Value changed since the last step
+    (a comparison of floats, in bulk); 0.0 and -0.0 compare equal, so where the array holds a
+    zero, the Value must still hold the very float it was given."""
+    X, y = moons(10)
+    model = cases.moons_model(1337)
+    step = nn.compile_step(model, nn.hinge, nn.SGD(model.parameters(), lr=0.1))
+    step(X, y)
+    trainer, first = step._trainer, model.parameters()[0]
+    kept = trainer.theta
+    trainer.read()
+    assert trainer.theta is kept  # nothing changed: nothing packed
+    first.data = 0.25
+    trainer.read()
+    assert trainer.theta is not kept
+    assert trainer.theta[0] == 0.25
+    first.data = 0.0
+    trainer.read()
+    assert math.copysign(1.0, trainer.theta[0]) == 1.0
+    first.data = -0.0
+    trainer.read()
+    assert math.copysign(1.0, trainer.theta[0]) == -1.0
