@@ -22,10 +22,11 @@ or checks its operands is called (``relu_grads`` below is ``ReLU.local_grads``, 
 derivative compares x with 0).
 
 Each program is written twice from one walk: the *fast* variant, run under NumPy's
-``errstate`` so that an overflow or a division by zero raises, and a *checked* variant with
-a check after every step, which the runner calls only when the fast one fails, to name the
-op and the sample as eager would (or to find that nothing was wrong: e^(x - s) may overflow
-inside ``where`` and still be 0).
+``errstate`` so that an overflow or a division by zero raises (plus one check, Σ x² of the
+parameters and of each matrix product, for what NumPy does not flag), and a *checked*
+variant with a check after every step, which the runner calls only when the fast one fails,
+to name the op and the sample as eager would (or to find that nothing was wrong: e^(x - s)
+may overflow inside ``where`` and still be 0).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import keyword
 import math
 import warnings
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -176,6 +178,15 @@ class _Chunked:
         return scope["__result__"]
 
 
+@lru_cache(maxsize=8)
+def _ones_of(n: int) -> Any:
+    """n ones, made once per batch size and read-only: generated code sums over the samples
+    as ``ones @ g``."""
+    ones = np.ones(n)
+    ones.flags.writeable = False
+    return ones
+
+
 def _namespace(fused: FusedProgram, indexes: _Indexes) -> dict[str, Any]:
     """What the generated source refers to: NumPy, the ops' rules, the steps (for checks),
     and the index arrays the gathers need."""
@@ -183,6 +194,7 @@ def _namespace(fused: FusedProgram, indexes: _Indexes) -> dict[str, Any]:
         "np": np,
         "isfinite": math.isfinite,
         "NonFiniteError": NonFiniteError,
+        "ones_of": _ones_of,
         "c": fused.constants,
         "linear": _linear,
         "linear_grads": _linear_grads,
@@ -302,8 +314,8 @@ def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
 
 
 _RESERVED = {
-    "np", "isfinite", "NonFiniteError", "c", "p", "n", "seed", "saved", "out", "gp", "Stacked",
-    "linear", "linear_grads", "total", "total_grads", "forward", "backward",
+    "np", "isfinite", "NonFiniteError", "c", "p", "n", "seed", "saved", "out", "gp", "ones",
+    "ones_of", "Stacked", "linear", "linear_grads", "total", "total_grads", "forward", "backward",
 }  # fmt: skip
 
 
@@ -692,9 +704,12 @@ class _Writer:
         expression = self._operand(fused.outputs, "out", save=False)
         if not fused.outputs.batched:
             expression = f"np.broadcast_to({expression}, (n, {fused.outputs.size}))"
-        if layers and not self.checked:  # a matrix product raises no FloatingPointError
-            total = " + ".join(f"{s}.sum()" for s in layers)
-            self._emit(f"if not isfinite({total}):")
+        if not self.checked:
+            # NumPy flags every overflow and invalid operation on finite numbers, but not a
+            # parameter that is not finite (given so), nor a matrix product's overflow (made in
+            # BLAS's threads): a sum of squares finds either, and the checked variant says where
+            total = " + ".join(f"np.vdot({s}, {s})" for s in ["p", *layers])
+            self._emit(f"if not isfinite({total}):  # Σ x² shows any x that is not finite")
             self._emit("raise NonFiniteError", 2)
         saved = ", ".join(dict.fromkeys(self.saved))
         self._emit(f"return {expression}, ({saved}{',' if self.saved else ''})")
@@ -710,6 +725,7 @@ class _Writer:
             self._emit(f"{saved}{',' if len(dict.fromkeys(self.saved)) == 1 else ''} = saved")
         self._emit(f"gp = np.zeros({fused.blocks[fused.parameters_block].width})")
         self.pending = self._contribution_counts()
+        self.ones = False  # made yet
         self.gradients: dict[int, str] = {fused.parameters_block: "gp"}
         self._emit("# the seed: d(Σ seed·output)/d output = seed, for each sample")
         self._add(fused.first_output, "seed[:, None]", batched=True, step=None)
@@ -724,7 +740,7 @@ class _Writer:
         if self.checked:
             self._emit("return gp")
         else:
-            self._emit("if not np.isfinite(gp).all():")
+            self._emit("if not isfinite(np.vdot(gp, gp)):")
             self._emit("raise NonFiniteError", 2)
             self._emit("return gp")
 
@@ -760,8 +776,8 @@ class _Writer:
             piece = part
             if several:
                 piece = f"{part}[..., {self._columns(positions, gather.size)}]"
-            if batched and not target.batched:
-                piece = f"{piece if piece.isidentifier() else f'({piece})'}.sum(axis=0)"
+            if batched and not target.batched:  # the sum over the samples, as ones @ piece
+                piece = f"{self._ones()} @ {piece if piece.isidentifier() else f'({piece})'}"
             covers = self.pending[b]
             whole = covers.pop(0)
             grad = self.gradients.get(b)
@@ -781,6 +797,14 @@ class _Writer:
             else:
                 self._emit(f"{grad}[{'..., ' if target.batched else ''}{cols}] += {piece}")
             self._check_gradient(step, grad)
+
+    def _ones(self) -> str:
+        """A row of n ones, made before its first use: ``ones @ g`` sums g over the samples,
+        one matrix product, a third of the work of ``g.sum(axis=0)`` on a small batch."""
+        if not self.ones:
+            self._emit("ones = ones_of(n)  # ones @ g: the sum of g over the samples")
+            self.ones = True
+        return "ones"
 
     def _check_gradient(self, step: Step | None, grad: str) -> None:
         if self.checked and step is not None:
@@ -830,8 +854,14 @@ class _Writer:
             if bias.needs_grad:
                 self._add(bias, _times(g, d_bias), step_batched, step)
             if weights.needs_grad:
-                product = f"{g}.T @ {d_weights}" if step_batched else f"np.outer({g}, {d_weights})"
-                self._add_weights(weights, len(step.members), product, step)
+                if step_batched:
+                    product = f"{g}.T @ {d_weights}"
+                elif len(step.members) == 1:  # one neuron: g has one number, the same products
+                    product = f"{g} * {d_weights}"
+                else:
+                    product = f"np.outer({g}, {d_weights})"
+                flat = not step_batched and len(step.members) == 1
+                self._add_weights(weights, len(step.members), product, step, flat)
             if shared.needs_grad:  # g @ W; for one neuron an outer product, the same numbers
                 single = step_batched and len(step.members) == 1
                 self._add(shared, f"{g} {'*' if single else '@'} {d_inputs}", step_batched, step)
@@ -876,9 +906,12 @@ class _Writer:
             return None
         return [d.code if isinstance(d, _Symbol) else float(d) for d in local]
 
-    def _add_weights(self, gather: Gather, rows: int, matrix: str, step: Step) -> None:
-        """Add a layer's weight gradient (rows, inputs): into a view of the parameters where
-        the weights lie row by row, else flattened in the gather's order."""
+    def _add_weights(
+        self, gather: Gather, rows: int, matrix: str, step: Step, flat: bool = False
+    ) -> None:
+        """Add a layer's weight gradient (rows, inputs; or already ``flat``): into a view of
+        the parameters where the weights lie row by row, else flattened in the gather's order."""
+        flattened = matrix if flat else f"({matrix}).reshape(-1)"
         block = gather.block
         if block == self.fused.parameters_block and gather.unique:
             _, columns, _ = gather.pieces[0]
@@ -890,7 +923,7 @@ class _Writer:
                     self._emit(f"{name} = gp{view}  # a view: adding into it adds into gp")
                     self._emit(f"{name} += {matrix}")
                 else:  # the rows one after another: a slice
-                    self._emit(f"gp{view.partition('.')[0]} += ({matrix}).reshape(-1)")
+                    self._emit(f"gp{view.partition('.')[0]} += {flattened}")
                 self._check_gradient(step, "gp")
                 return
-        self._add(gather, f"({matrix}).reshape(-1)", False, step)
+        self._add(gather, flattened, False, step)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import autograd
 import nn
 from autograd import ConcretizationError, Function, Value, detect_anomaly, no_grad
+from autograd.compiler.codegen import NonFiniteError
 from autograd.strategies import Case, expressions
 from nn import cases
 
@@ -336,6 +337,39 @@ def test_a_result_too_large_is_an_overflow_error_or_under_anomaly_a_floating_poi
         step([1.0, 710.0])
 
 
+def test_a_parameter_that_is_not_finite_raises_eagers_error_even_where_relu_would_hide_it() -> None:
+    scale = Value(2.0, "scale")
+    step = autograd.compile(lambda x: (scale * x).relu(), parameters=[scale])
+    step([1.0, -1.0])
+    scale.data = -math.inf  # relu(-inf · 1) = 0 and its derivative 0: nothing else would show it
+    with pytest.raises(OverflowError, match=r"mul: the result overflows") as eager:
+        (scale * Value(1.0)).relu()
+    with pytest.raises(OverflowError, match=r"mul: the result overflows .* \(sample 0 of 1"):
+        step([1.0])
+    assert str(eager.value).startswith("mul: the result overflows the float range")
+    for bad in (-math.inf, math.nan):  # a parameters array given as it is: checked alike
+        with pytest.raises((OverflowError, ValueError), match="mul: the result"):
+            step.value_and_grad(np.array([bad]), [1.0])
+
+
+def test_a_matrix_products_overflow_that_numpy_does_not_flag_is_found_and_named() -> None:
+    """BLAS's threads raise no FloatingPointError; relu(-inf) = 0 would hide the overflow."""
+    model = nn.MLP(2, [1, 1], activation="relu", seed=0)
+    for w in model.layers[0].neurons[0].w:
+        w.data = -1e150  # its square is a float: only the product overflows
+    step = autograd.compile(lambda x: model(x)[0])
+    step([[0.0, 0.0]])  # traced at a sample that does not overflow
+    with pytest.raises(OverflowError, match=r"linear: the result overflows") as eager:
+        model([Value(1e200), Value(1e200)])
+    batch = [[0.0, 0.0], [1e200, 1e200]]
+    with pytest.raises(OverflowError, match=r"linear: the result overflows .*\(sample 1 of 2"):
+        step(batch)
+    assert str(eager.value).startswith("linear: the result overflows the float range")
+    generated, p = step._generated, np.array([v.data for v in step.parameters])
+    with np.errstate(all="ignore"), pytest.raises(NonFiniteError):  # as if no flag were raised
+        generated.forward(2, np.array(batch), p)
+
+
 def test_an_undefined_derivative_in_one_sample_raises_at_backward_and_writes_no_grad() -> None:
     w = Value(1.0)
     w.grad = 5.0
@@ -462,6 +496,7 @@ def test_the_generated_source_runs_each_layer_as_a_matrix_product_forward_and_ba
     # the weights' gradient: Gᵀ x, summed over the samples, added into a view of gp
     assert "gW1 = gp[0:48].reshape(16, 3)[:, :2]" in source
     assert "gW1 += gs1.T @ x" in source
+    assert "gp[2:48:3] += ones @ gs1" in source  # the biases': G summed over the samples, 1ᵀG
     assert "gs2 = gs3 @ W3" in source  # the inputs' gradient: G W, for the 16 neurons of step 3
     assert "gs4 = gs5 * W5" in source  # for the one output neuron an outer product, as G * w
     assert "gs1 = gs2 * d2" in source  # the chain rule through relu's local derivative
