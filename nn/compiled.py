@@ -118,10 +118,6 @@ class _Trainer:
         sample_loss.__name__ = "sample_loss"
         self.compiled = autograd.compile(sample_loss, has_aux=True, parameters=optimizer.params)
         self.theta: Any = None  # the parameters, between read() and write()
-        # the floats the Values were last given from (or read into) the array ``written_from``
-        self.written: list[float] | None = None
-        self.written_from: Any = None
-        self.zeros: list[int] = []  # where ``written`` holds a zero
         self.gradient: Any = None  # the last step's gradient
         self.extra_gradients: Any = np.zeros(0)  # the others', summed since the last write
         self.checked_mean = False
@@ -142,19 +138,11 @@ class _Trainer:
         self.read()
 
     def read(self) -> None:
-        """The parameters array from the Values' ``.data`` (once traced), in bulk. Where they
-        still hold the numbers the array gave them, it stays as it is: comparing two lists of
-        floats is one C loop, cheaper than packing them again."""
+        """The parameters array from the Values' ``.data`` (once traced), in bulk. Always
+        packed again: telling that a Value still holds the float it was given takes as long
+        (``==`` is not enough: 0.0 == -0.0, and np.float32(x) == x for a nearby float)."""
         params = self.parameters
-        data = [p.data for p in params]
-        if (
-            self.theta is None
-            or self.theta is not self.written_from
-            or data != self.written
-            or any(data[i] is not self.written[i] for i in self.zeros)
-        ):
-            self.theta = _packed(data)
-            self._wrote(data)
+        self.theta = _packed([p.data for p in params])
         if len(self.extra_gradients) != len(params) - len(self.optimizer.params):
             self.extra_gradients = np.zeros(len(params) - len(self.optimizer.params))
 
@@ -166,30 +154,20 @@ class _Trainer:
         if self.theta is None:
             return
         params = self.parameters
-        data = self.theta.tolist()
         if not grads or self.gradient is None:
-            for p, value in zip(params, data, strict=True):
+            for p, value in zip(params, self.theta.tolist(), strict=True):
                 p.data = value
-            self._wrote(data)
             return
         n = len(self.optimizer.params)
         # the others' data never changes: no step updates them
-        ours = data if n == len(data) else data[:n]
-        for p, value, g in zip(params[:n], ours, self.gradient[:n].tolist(), strict=True):
+        for p, value, g in zip(
+            params[:n], self.theta[:n].tolist(), self.gradient[:n].tolist(), strict=True
+        ):
             p.data = value
             p.grad = g
-        self._wrote(data)
         for p, g in zip(params[n:], self.extra_gradients.tolist(), strict=True):
             p.grad += g
         self.extra_gradients = np.zeros(len(params) - n)
-
-    def _wrote(self, data: list[float]) -> None:
-        """Note that the Values hold ``data``, the array's numbers. Equal floats are the same
-        number, except 0.0 and -0.0: where the array holds a zero, ``read`` also asks whether
-        the Value still holds the very float it was given."""
-        self.written, self.written_from = data, self.theta
-        self.zeros = (self.theta == 0.0).nonzero()[0].tolist()  # methods: np.flatnonzero
-        # is Python around them, and takes three times as long
 
     def step(self, X: Any, y: Any, targets: Any, read: bool = False) -> tuple[float, Any]:
         """One step on a batch (arrays; ``targets``: the same targets as the caller gave
