@@ -118,6 +118,7 @@ class _Trainer:
         sample_loss.__name__ = "sample_loss"
         self.compiled = autograd.compile(sample_loss, has_aux=True, parameters=optimizer.params)
         self.theta: Any = None  # the parameters, between read() and write()
+        self.ahead = False  # whether steps changed the array since the Values were written
         self.gradient: Any = None  # the last step's gradient
         self.extra_gradients: Any = np.zeros(0)  # the others', summed since the last write
         self.checked_mean = False
@@ -129,10 +130,11 @@ class _Trainer:
     def sync(self, X: Any, y: Any) -> None:
         """Trace at the first sample before the first step, and again where an assumption of
         the trace changed (a parameter Value replaced, say): the old parameters get the
-        array's numbers back, and the array is read from the new ones."""
+        array's numbers back if steps changed them (not otherwise: the Values may have been
+        changed since, by the user), and the array is read from the new ones."""
         if self.theta is not None and self.compiled.is_current():
             return
-        if self.theta is not None:
+        if self.ahead:
             self.write(grads=False)
         self.compiled.trace(X[:1], y[:1])
         self.read()
@@ -153,6 +155,7 @@ class _Trainer:
         reads has every step's gradient added to what it held (as backward() adds)."""
         if self.theta is None:
             return
+        self.ahead = False
         params = self.parameters
         if not grads or self.gradient is None:
             for p, value in zip(params, self.theta.tolist(), strict=True):
@@ -198,6 +201,7 @@ class _Trainer:
             )
         self.theta = updated if n == len(self.theta) else np.concatenate([updated, self.theta[n:]])
         self.gradient = gradient
+        self.ahead = True
         if n < len(gradient):
             self.extra_gradients = self.extra_gradients + gradient[n:]
         optimizer.state = state

@@ -324,3 +324,25 @@ def test_a_compiled_step_starts_from_every_value_as_it_is_even_one_equal_to_the_
         theta = step._trainer.theta.tolist()
         assert theta == [float(p.data) for p in model.parameters()]
         assert math.copysign(1.0, theta[0]) == math.copysign(1.0, model.parameters()[0].data)
+
+
+def test_a_value_changed_together_with_a_replaced_one_is_kept_when_the_step_traces_again() -> None:
+    """Tracing again (a Value replaced) must not write the array's old numbers over a Value
+    the user changed since the last step: they are already the Values' own."""
+    X, y = moons(20)
+    eager, compiled = cases.moons_model(1337), cases.moons_model(1337)
+    eager_opt, compiled_opt = (
+        nn.SGD(eager.parameters(), lr=0.1),
+        nn.SGD(compiled.parameters(), lr=0.1),
+    )
+    step = nn.compile_step(compiled, nn.hinge, compiled_opt)
+    for k in range(3):
+        if k == 1:
+            for model in (eager, compiled):
+                neuron = model.layers[0].neurons[0]
+                neuron.w[0].data = 0.3
+                neuron.w[1] = Value(0.5)
+        theirs = eager_step(eager, nn.hinge, eager_opt, X, y)
+        ours, _ = step(X, y)
+        assert math.isclose(ours, theirs, rel_tol=REL)
+    assert_same_data_and_grads(compiled, eager)
