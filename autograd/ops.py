@@ -241,9 +241,11 @@ def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> No
     if ok is False:
         raise kind(template.format(*operands))
     numpy = _numpy()
-    ok = numpy.asarray(ok)
-    if numpy.count_nonzero(ok) == ok.size:  # one count where all is well: numpy.all takes
-        return  # four times longer on a small array
+    if type(ok) is numpy.ndarray:  # one count where all is well (numpy.all takes four times
+        if numpy.count_nonzero(ok) == ok.size:  # longer on a small array)
+            return
+    elif numpy.all(ok):  # a list of bools, say; anything else is NumPy's TypeError
+        return
     failing = numpy.logical_not(ok)
     position = numpy.unravel_index(numpy.argmax(failing), failing.shape)
     at = [numpy.broadcast_to(v, failing.shape)[position].item() for v in operands]

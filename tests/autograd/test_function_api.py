@@ -234,6 +234,8 @@ def test_require_passes_when_every_element_holds_and_names_the_first_that_does_n
     require(True, ValueError, "never {!r}", 1.0)
     require(np.array([True, True]), ValueError, "never {!r}", 1.0)
     require([True, True], ValueError, "never {!r}", 1.0)  # any array-like of bools
+    with pytest.raises(TypeError):  # not bools: a Value is not taken for its truth
+        require(Value(1.0), ValueError, "never {!r}", 1.0)
     x = np.array([[1.0, 2.0], [3.0, -4.0]])
     with pytest.raises(ValueError, match=r"^must be positive, got -4\.0$") as caught:
         require(x > 0.0, ValueError, "must be positive, got {!r}", x)
