@@ -159,7 +159,14 @@ class CompiledFunction:
                 f"{expected} parameters, got {type(parameters).__name__} of shape "
                 f"{np.shape(parameters)}"
             )
-        return parameters
+        if parameters.dtype is _FLOAT64:
+            return parameters
+        if parameters.dtype.kind not in "fiub":
+            raise TypeError(
+                f"compiled({self.name}).{where}: the parameters must be real numbers, got "
+                f"an array of {parameters.dtype}"
+            )
+        return parameters.astype(np.float64)  # ints computed as ints would wrap around
 
     def _weight(self, samples: int) -> float:
         """Each sample's weight in the reduced value: 1 for a sum, 1/samples for a mean."""

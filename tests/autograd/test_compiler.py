@@ -540,6 +540,18 @@ def test_value_and_grad_runs_on_a_parameters_array_as_backward_on_the_values() -
         step.value_and_grad(theta[:-1], X, y)
 
 
+def test_a_parameters_array_of_ints_counts_as_its_numbers_and_one_of_strings_is_refused() -> None:
+    a, b = Value(1.0), Value(1.0)
+    step = autograd.compile(lambda x: a * b * x, parameters=[a, b])
+    big = 2**40  # as ints, big · big wraps around
+    value, gradient, _ = step.value_and_grad(np.array([big, big]), [1.0])
+    assert value == float(big) * float(big)
+    assert gradient.tolist() == [float(big), float(big)]
+    assert step.value_and_grad(np.array([3, 2], dtype=np.uint8), [1.0])[0] == 6.0
+    with pytest.raises(TypeError, match=r"the parameters must be real numbers, got an array of"):
+        step.value_and_grad(np.array(["1", "2"]), [1.0])
+
+
 def test_backward_over_a_node_whose_parents_are_all_leaves_takes_them_in_bulk() -> None:
     """One compiled call, one penalty over every parameter: their gradients equal the general
     walk's (forced here by an add on top), leaves accumulate, and a Value that appears twice
