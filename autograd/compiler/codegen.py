@@ -126,6 +126,8 @@ def generate(fused: FusedProgram) -> Generated:
     return Generated(fused)
 
 
+_TERMS_PER_LINE = 100  # a sum written on one line has at most this many terms
+
 _KEPT_LINES = 20_000
 """A program's source up to this many lines is kept, and compiled as two functions; a longer
 one (a chain of many thousand dependent ops, where nothing fuses) runs as chunks of it."""
@@ -315,7 +317,8 @@ def _rule_names(fused: FusedProgram) -> dict[type[Function], str]:
 
 _RESERVED = {
     "np", "isfinite", "NonFiniteError", "c", "p", "n", "seed", "saved", "out", "gp", "ones",
-    "ones_of", "Stacked", "linear", "linear_grads", "total", "total_grads", "forward", "backward",
+    "ones_of", "squares", "Stacked", "linear", "linear_grads", "total", "total_grads",
+    "forward", "backward",
 }  # fmt: skip
 
 
@@ -687,17 +690,13 @@ class _Writer:
                 shape = f"(n, {len(step.members)})" if step.batched else f"({len(step.members)},)"
                 self._emit(f"{s} = np.broadcast_to(np.asarray({s}, dtype=float), {shape})")
             if self.checked:
-                if step.kind == "layer":
-                    self._emit(
-                        f"S{step.number}.check_finite({s}, 'linear: the result overflows the "
-                        "float range: {value!r}', n)"
-                    )
-                elif step.kind in ("map", "stack"):
+                if step.kind in ("map", "stack"):
                     self._emit(f"S{step.number}.check_result({s}, [{', '.join(args)}], n)")
-                else:
+                else:  # eager's words: "overflows the float range" or "is not a number"
+                    name = "linear" if step.kind == "layer" else "sum"
                     self._emit(
-                        f"S{step.number}.check_finite({s}, 'sum: the result overflows the "
-                        "float range: {value!r}', n)"
+                        f"S{step.number}.check_finite({s}, '{name}: the result {{problem}}: "
+                        "{value!r}', n)"
                     )
             self.saved.append(s)
         self._emit("# the outputs, a row per sample")
@@ -708,7 +707,13 @@ class _Writer:
             # NumPy flags every overflow and invalid operation on finite numbers, but not a
             # parameter that is not finite (given so), nor a matrix product's overflow (made in
             # BLAS's threads): a sum of squares finds either, and the checked variant says where
-            total = " + ".join(f"np.vdot({s}, {s})" for s in ["p", *layers])
+            terms = [f"np.vdot({s}, {s})" for s in ["p", *layers]]
+            total = " + ".join(terms)
+            if len(terms) > _TERMS_PER_LINE:  # Python's compiler recurses once per +
+                for start in range(0, len(terms), _TERMS_PER_LINE):
+                    part = " + ".join(terms[start : start + _TERMS_PER_LINE])
+                    self._emit(f"squares {'+' if start else ''}= {part}")
+                total = "squares"
             self._emit(f"if not isfinite({total}):  # Σ x² shows any x that is not finite")
             self._emit("raise NonFiniteError", 2)
         saved = ", ".join(dict.fromkeys(self.saved))

@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
+from math import isnan
 from typing import Any
 
 import numpy as np
@@ -170,11 +171,14 @@ class Step:
             )
 
     def check_finite(self, array: Any, message: str, samples: int) -> None:
+        """Raise eager's error if ``array`` holds a NaN or an infinity; ``message`` may name
+        ``{value}`` and ``{problem}`` (eager's words for a NaN or for an infinity)."""
         position = _first_non_finite(array)
         if position is not None:
             value = float(np.asarray(array)[position])
+            problem = "is not a number" if isnan(value) else "overflows the float range"
             raise _arithmetic_error(
-                value, message.format(value=value) + self.where(position, samples)
+                value, message.format(value=value, problem=problem) + self.where(position, samples)
             )
 
     def call_at(self, arguments: Sequence[Any], position: tuple[int, ...], shape: Any) -> str:

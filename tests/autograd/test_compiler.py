@@ -368,6 +368,9 @@ def test_a_matrix_products_overflow_that_numpy_does_not_flag_is_found_and_named(
     generated, p = step._generated, np.array([v.data for v in step.parameters])
     with np.errstate(all="ignore"), pytest.raises(NonFiniteError):  # as if no flag were raised
         generated.forward(2, np.array(batch), p)
+    model.layers[0].neurons[0].w[0].data = math.nan  # eager's words for a NaN too
+    with pytest.raises(ValueError, match=r"^linear: the result is not a number: nan \(sample 0"):
+        step(batch)
 
 
 def test_an_undefined_derivative_in_one_sample_raises_at_backward_and_writes_no_grad() -> None:
@@ -599,6 +602,24 @@ def test_a_rule_written_inline_keeps_its_grouping_and_gives_the_rules_own_bits()
     checked_out, checked_saved = generated.checked_forward(50, points.reshape(-1, 1), p)
     assert np.array_equal(out, checked_out)  # the checked variant calls the rule itself
     assert np.array_equal(gradient, generated.checked_backward(50, seed, checked_saved))
+
+
+def test_a_program_of_thousands_of_matrix_products_checks_them_in_lines_of_a_hundred() -> None:
+    """Each product's Σ x² is in the finite check; Python's compiler recurses once per +, so
+    3,000 of them in one expression could not be compiled."""
+    weights = [Value(0.5 + 1e-4 * i) for i in range(3000)]
+
+    def deep(x: Value) -> Value:
+        for w in weights:
+            x = autograd.linear([x], [w], 0.01)
+        return x
+
+    step = autograd.compile(deep)
+    loss = step([1.0, 2.0])
+    assert step.source.count("squares += ") == 30  # 3,001 terms: p, then 3,000 products
+    with no_grad():
+        expected = (deep(Value(1.0)).data + deep(Value(2.0)).data) / 2
+    assert close(loss.data, expected)
 
 
 def test_a_long_program_runs_in_chunks_with_the_same_numbers(
