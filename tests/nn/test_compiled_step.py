@@ -5,6 +5,7 @@ serves floats and arrays, and a loss that is not a mean of per-sample losses is 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -288,6 +289,16 @@ def test_a_compiled_step_reads_the_callers_arrays_as_they_are_at_each_call() -> 
 def test_a_parameter_replaced_between_compiled_steps_is_used_as_eager_uses_it() -> None:
     """The model's structure changed: traced again, the new Value is read and given its
     gradient, and the optimizer, which holds the old one, updates that, as in eager."""
+
+    def replace(model: nn.Module) -> None:
+        model.layers[0].neurons[0].w[0] = Value(2.5)
+
+    three_steps_beside_eager(replace)
+
+
+def three_steps_beside_eager(change: Callable[[nn.Module], None]) -> None:
+    """Three SGD steps, compiled and eager, with ``change`` made to both models before the
+    second: every loss, and in the end every .data and .grad, eager's."""
     X, y = moons(20)
     eager, compiled = cases.moons_model(1337), cases.moons_model(1337)
     eager_opt, compiled_opt = (
@@ -297,8 +308,8 @@ def test_a_parameter_replaced_between_compiled_steps_is_used_as_eager_uses_it() 
     step = nn.compile_step(compiled, nn.hinge, compiled_opt)
     for k in range(3):
         if k == 1:
-            for model in (eager, compiled):
-                model.layers[0].neurons[0].w[0] = Value(2.5)
+            change(eager)
+            change(compiled)
         theirs = eager_step(eager, nn.hinge, eager_opt, X, y)
         ours, _ = step(X, y)
         assert math.isclose(ours, theirs, rel_tol=REL)
@@ -329,20 +340,10 @@ def test_a_compiled_step_starts_from_every_value_as_it_is_even_one_equal_to_the_
 def test_a_value_changed_together_with_a_replaced_one_is_kept_when_the_step_traces_again() -> None:
     """Tracing again (a Value replaced) must not write the array's old numbers over a Value
     the user changed since the last step: they are already the Values' own."""
-    X, y = moons(20)
-    eager, compiled = cases.moons_model(1337), cases.moons_model(1337)
-    eager_opt, compiled_opt = (
-        nn.SGD(eager.parameters(), lr=0.1),
-        nn.SGD(compiled.parameters(), lr=0.1),
-    )
-    step = nn.compile_step(compiled, nn.hinge, compiled_opt)
-    for k in range(3):
-        if k == 1:
-            for model in (eager, compiled):
-                neuron = model.layers[0].neurons[0]
-                neuron.w[0].data = 0.3
-                neuron.w[1] = Value(0.5)
-        theirs = eager_step(eager, nn.hinge, eager_opt, X, y)
-        ours, _ = step(X, y)
-        assert math.isclose(ours, theirs, rel_tol=REL)
-    assert_same_data_and_grads(compiled, eager)
+
+    def change_and_replace(model: nn.Module) -> None:
+        neuron = model.layers[0].neurons[0]
+        neuron.w[0].data = 0.3
+        neuron.w[1] = Value(0.5)
+
+    three_steps_beside_eager(change_and_replace)
