@@ -4,7 +4,7 @@ with NumPy, as one Value in the eager graph, or on a parameters array."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache, partial
+from functools import partial
 from math import isfinite
 from operator import attrgetter
 from typing import Any
@@ -14,7 +14,7 @@ import numpy as np
 from ..checks import real
 from ..engine import Value, _arithmetic_error, _record
 from ..modes import is_tracing
-from .codegen import Generated, NonFiniteError, generate
+from .codegen import Generated, NonFiniteError, _filled, generate
 from .fusion import DOMAIN_ERRORS, FusedProgram, fuse
 from .tracing import ConcretizationError, Guard, Program, trace
 
@@ -108,11 +108,10 @@ class CompiledFunction:
         parameters and, with ``has_aux``, the other outputs at each sample (else None): all
         at ``parameters``, a float64 array in the order of ``.parameters``, not the Values'
         own ``.data``. No graph is recorded; nothing is kept. Traced at the first call."""
-        generated, inputs, samples = self._prepare(batch, copy=False)
-        fused = generated.fused
-        self._check_outputs(fused)
-        parameters = self._parameters_at(fused, parameters, "value_and_grad")
-        seed = _seed(samples, self._weight(samples))
+        generated, inputs, samples, parameters = self._ready(
+            batch, False, parameters, "value_and_grad"
+        )
+        seed = _filled(samples, self._weight(samples))  # each sample's weight, read-only
         try:
             with FAST():  # both passes under one errstate, as in _forward and _backward
                 outputs, saved = generated.forward(samples, *inputs, parameters)
@@ -124,16 +123,21 @@ class CompiledFunction:
         total = self._reduce(outputs, samples)
         return total, gradient, _aux(outputs) if self.has_aux else None
 
+    def _ready(
+        self, batch: tuple[Any, ...], copy: bool, parameters: Any, where: str
+    ) -> tuple[Generated, list[Any], int, Any]:
+        """What a call or ``value_and_grad`` runs on (see ``_prepare`` and
+        ``_parameters_at``): the program, the inputs, the samples and the parameters."""
+        generated, inputs, samples = self._prepare(batch, copy=copy)
+        self._check_outputs(generated.fused)
+        return generated, inputs, samples, self._parameters_at(generated.fused, parameters, where)
+
     def _reduced(
         self, batch: tuple[Any, ...], copy: bool, parameters: Any, where: str
     ) -> tuple[Generated, int, Any, Any, float]:
-        """The forward pass of a call or of ``value_and_grad`` (see ``_prepare`` and
-        ``_parameters_at``): the program, the samples, the outputs, what the backward pass
-        reads, and the first output's mean or sum."""
-        generated, inputs, samples = self._prepare(batch, copy=copy)
-        fused = generated.fused
-        self._check_outputs(fused)
-        parameters = self._parameters_at(fused, parameters, where)
+        """The forward pass of a call: the program, the samples, the outputs, what the
+        backward pass reads, and the first output's mean or sum."""
+        generated, inputs, samples, parameters = self._ready(batch, copy, parameters, where)
         outputs, saved = _forward(generated, samples, inputs, parameters)
         return generated, samples, outputs, saved, self._reduce(outputs, samples)
 
@@ -321,15 +325,6 @@ _KEPT = 4  # traces kept for when their assumptions hold again
 _FLOAT64 = np.dtype(np.float64)  # the one dtype object of native float64 arrays
 
 
-@lru_cache(maxsize=8)
-def _seed(samples: int, weight: float) -> Any:
-    """The backward pass's seed, each sample's weight in the reduced value: made once per
-    batch size, read-only."""
-    seed = np.full(samples, weight)
-    seed.flags.writeable = False
-    return seed
-
-
 def _hold(guards: list[Guard]) -> bool:
     """Whether every assumption still holds (read on every call: a few comparisons; a plain
     loop, 40% cheaper than all() over a generator)."""
@@ -446,6 +441,6 @@ class _Call:
                 "grad(..., create_graph=True), call the function without compiling it"
             )
         if self._gradient is None:
-            seed = _seed(self._samples, self._weight)
+            seed = _filled(self._samples, self._weight)
             self._gradient = _backward(self._generated, self._samples, seed, self._saved).tolist()
         return self._gradient

@@ -180,13 +180,18 @@ class _Chunked:
         return scope["__result__"]
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
+def _filled(n: int, value: float) -> Any:
+    """n copies of ``value``, made once per size and value and read-only (a batch's seed, a
+    row of ones): the same few arrays are asked for at every call."""
+    array = np.full(n, value)
+    array.flags.writeable = False
+    return array
+
+
 def _ones_of(n: int) -> Any:
-    """n ones, made once per batch size and read-only: generated code sums over the samples
-    as ``ones @ g``."""
-    ones = np.ones(n)
-    ones.flags.writeable = False
-    return ones
+    """n ones: generated code sums over the samples as ``ones @ g``."""
+    return _filled(n, 1.0)
 
 
 def _namespace(fused: FusedProgram, indexes: _Indexes) -> dict[str, Any]:
