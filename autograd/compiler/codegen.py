@@ -861,19 +861,19 @@ class _Writer:
         if step.kind == "layer":
             bias, weights, shared = step.operands
             d_bias, d_weights, d_inputs = local
+            one = len(step.members) == 1  # one neuron: products with one number, as *
             if bias.needs_grad:
                 self._add(bias, _times(g, d_bias), step_batched, step)
             if weights.needs_grad:
                 if step_batched:
                     product = f"{g}.T @ {d_weights}"
-                elif len(step.members) == 1:  # one neuron: g has one number, the same products
-                    product = f"{g} * {d_weights}"
-                else:
-                    product = f"np.outer({g}, {d_weights})"
-                flat = not step_batched and len(step.members) == 1
-                self._add_weights(weights, len(step.members), product, step, flat)
+                else:  # g has one number per neuron: for one, g * x is already flat
+                    product = f"{g} * {d_weights}" if one else f"np.outer({g}, {d_weights})"
+                self._add_weights(
+                    weights, len(step.members), product, step, not step_batched and one
+                )
             if shared.needs_grad:  # g @ W; for one neuron an outer product, the same numbers
-                single = step_batched and len(step.members) == 1
+                single = step_batched and one
                 self._add(shared, f"{g} {'*' if single else '@'} {d_inputs}", step_batched, step)
             return
         if step.kind == "sum":
