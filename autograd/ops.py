@@ -227,8 +227,12 @@ def _pick(xs: tuple[Any, ...], i: Any) -> Any:
     if type(xs[0]) is not Stacked:  # compiled, two operands or more always come Stacked
         return numpy.choose(index, xs)
     array = xs[0].array
-    index = numpy.broadcast_to(index, array.shape[:-1])[..., None]
-    return numpy.take_along_axis(array, index, axis=-1)[..., 0]
+    index = numpy.broadcast_to(index, array.shape[:-1])
+    # one gather from the flat array, at each row's start plus its index: take_along_axis's
+    # result, at half its cost (it builds an index per axis, in Python)
+    n = array.shape[-1]
+    starts = numpy.arange(0, index.size * n, n).reshape(index.shape)
+    return array.reshape(-1)[starts + index]
 
 
 def require(ok: Any, kind: type[Exception], template: str, *operands: Any) -> None:
