@@ -162,15 +162,15 @@ class _Trainer:
                 p.data = value
             return
         n = len(self.optimizer.params)
-        # the others' data never changes: no step updates them
-        for p, value, g in zip(
-            params[:n], self.theta[:n].tolist(), self.gradient[:n].tolist(), strict=True
-        ):
+        theta, gradient = self.theta, self.gradient
+        if n < len(params):  # the others' data never changes: no step updates them
+            for p, g in zip(params[n:], self.extra_gradients.tolist(), strict=True):
+                p.grad += g
+            self.extra_gradients = np.zeros(len(params) - n)
+            params, theta, gradient = params[:n], theta[:n], gradient[:n]
+        for p, value, g in zip(params, theta.tolist(), gradient.tolist(), strict=True):
             p.data = value
             p.grad = g
-        for p, g in zip(params[n:], self.extra_gradients.tolist(), strict=True):
-            p.grad += g
-        self.extra_gradients = np.zeros(len(params) - n)
 
     def step(self, X: Any, y: Any, targets: Any, read: bool = False) -> tuple[float, Any]:
         """One step on a batch (arrays; ``targets``: the same targets as the caller gave
@@ -189,8 +189,12 @@ class _Trainer:
             self._check_mean(aux, targets)
         optimizer = self.optimizer
         n = len(optimizer.params)
+        every = n == len(gradient)  # no parameter but the optimizer's: no slices
         updated, state = optimizer.update(
-            self.theta[:n], gradient[:n], optimizer.state, optimizer.rate()
+            self.theta if every else self.theta[:n],
+            gradient if every else gradient[:n],
+            optimizer.state,
+            optimizer.rate(),
         )
         # Σ u², one call; a closer look only where it is not finite
         if not math.isfinite(np.vdot(updated, updated)) and not np.isfinite(updated).all():
@@ -199,10 +203,10 @@ class _Trainer:
                 f"{type(optimizer).__name__}: the update made parameter {position} "
                 f"{float(updated[position])!r} (did training diverge?)"
             )
-        self.theta = updated if n == len(self.theta) else np.concatenate([updated, self.theta[n:]])
+        self.theta = updated if every else np.concatenate([updated, self.theta[n:]])
         self.gradient = gradient
         self.ahead = True
-        if n < len(gradient):
+        if not every:
             self.extra_gradients = self.extra_gradients + gradient[n:]
         optimizer.state = state
         optimizer.steps += 1

@@ -55,6 +55,7 @@ class CompiledFunction:
         self._order = None if parameters is None else list(parameters)
         self._generated: Generated | None = None
         self._earlier: list[Generated] = []  # traces whose assumptions may hold again
+        self._outputs_checked: Generated | None = None  # the program _check_outputs passed
 
     @property
     def program(self) -> Program:
@@ -129,7 +130,9 @@ class CompiledFunction:
         """What a call or ``value_and_grad`` runs on (see ``_prepare`` and
         ``_parameters_at``): the program, the inputs, the samples and the parameters."""
         generated, inputs, samples = self._prepare(batch, copy=copy)
-        self._check_outputs(generated.fused)
+        if generated is not self._outputs_checked:  # once per program
+            self._check_outputs(generated.fused)
+            self._outputs_checked = generated
         return generated, inputs, samples, self._parameters_at(generated.fused, parameters, where)
 
     def _reduced(
@@ -244,7 +247,7 @@ class CompiledFunction:
                     f"compiled({self.name}): each sample of {argument.name} holds {per_sample}, "
                     f"but the program was traced with {traced}"
                 )
-            inputs.append(array.reshape(samples, argument.size))
+            inputs.append(array if array.ndim == 2 else array.reshape(samples, 1))
         return generated, inputs, samples
 
     def _array(self, i: int, arg: Any, copy: bool) -> Any:
@@ -413,9 +416,9 @@ def _backward(generated: Generated, samples: int, seed: Any, saved: Any) -> Any:
 
 
 def _aux(outputs: Any) -> Any:
-    """The outputs after the first, at each sample: (samples,) for one, else (samples, k)."""
-    aux = np.array(outputs[:, 1:])
-    return aux[:, 0] if aux.shape[1] == 1 else aux
+    """The outputs after the first, at each sample: (samples,) for one, else (samples, k). A
+    view, not a copy: each run makes its outputs array anew and keeps nothing of it."""
+    return outputs[:, 1] if outputs.shape[1] == 2 else outputs[:, 1:]
 
 
 class _Call:
