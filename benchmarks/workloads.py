@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
@@ -303,17 +303,32 @@ def _loops(
     runs: dict[str, Callable[[], float]], rounds: int
 ) -> dict[str, tuple[float, list[float]]]:
     """Each engine's steps as a training loop runs them: one warm-up step, then ``rounds``
-    blocks of ``LOOP_BLOCK`` steps in a row, every engine's block in turn, with a
-    ``gc.collect()`` before each block. Per engine: the median over its blocks of the time
-    per step, and every step's loss in order (the warm-up's first)."""
-    times: dict[str, list[float]] = {engine: [] for engine in runs}
+    blocks of ``LOOP_BLOCK`` steps in a row, every engine's block in turn (``_in_turn``).
+    Per engine: the median over its blocks of the time per step, and every step's loss in
+    order (the warm-up's first)."""
     losses = {engine: [step()] for engine, step in runs.items()}
+    blocks = {engine: partial(_in_a_row, step, LOOP_BLOCK) for engine, step in runs.items()}
+    timed = _in_turn(blocks, rounds)
+    for engine, (_, results) in timed.items():
+        losses[engine] += [loss for block in results for loss in block]
+    return {engine: (timed[engine][0] / LOOP_BLOCK, losses[engine]) for engine in runs}
+
+
+def _in_turn(
+    runs: Mapping[str, Callable[[], Any]], rounds: int
+) -> dict[str, tuple[float, list[Any]]]:
+    """Each run's median time over ``rounds`` calls, and what each call returned, the runs
+    called in turn in every round, with a ``gc.collect()`` before each: the machine's speed
+    drifts over seconds, and taking turns lets every engine see it alike, where timing one
+    engine's repeats, then another's, measures the drift too."""
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    results: dict[str, list[Any]] = {name: [] for name in runs}
     for _ in range(rounds):
-        for engine, step in runs.items():
-            seconds, block = _timed(partial(_in_a_row, step, LOOP_BLOCK), collector=True)
-            times[engine].append(seconds / LOOP_BLOCK)
-            losses[engine] += block
-    return {engine: (statistics.median(times[engine]), losses[engine]) for engine in runs}
+        for name, run in runs.items():
+            seconds, result = _timed(run, collector=True)
+            times[name].append(seconds)
+            results[name].append(result)
+    return {name: (statistics.median(times[name]), results[name]) for name in runs}
 
 
 def _in_a_row(step: Callable[[], float], steps: int) -> list[float]:
@@ -694,10 +709,30 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
     ours = results[0]
     whole = [sum(loss * len(xb) for loss, (xb, _) in zip(ours, batches, strict=True)) / len(X)]
     rows = [Row(workload, size, VALUEGRAD, seconds, unit, f"multiclass hinge, SGD, batch {batch}")]
-    one, _ = _median_time(lambda: fitted(1), repeats)
-    several, histories = _median_time(lambda: fitted(sizes.epochs), repeats)
+    # fit's epochs and PyTorch's, in turn: per epoch, the trace and the first taken away
+    runs: dict[str, Callable[[], Any]] = {
+        "one": lambda: fitted(1),
+        "several": lambda: fitted(sizes.epochs),
+    }
+    if torch is not None:
+        tensors = [(torch.tensor(xb, dtype=torch.float64), torch.tensor(yb)) for xb, yb in batches]
+
+        def torch_epoch() -> list[float]:
+            params = _torch_layers(new_model())
+            losses = []
+            for xb, yb in tensors:
+                scores = _torch_forward(params, xb)
+                margins = torch.relu(1 + scores - scores.gather(1, yb[:, None]))
+                loss = margins.scatter(1, yb[:, None], 0.0).sum(1).mean()
+                _torch_sgd_step(params, loss, lr)
+                losses.append(loss.item())
+            return losses
+
+        runs["torch"] = torch_epoch
+    timed = _in_turn(runs, repeats)
+    one, several = timed["one"][0], timed["several"][0]
     note = "fit(compile=True), per epoch once traced; " + _check_agree(
-        workload, COMPILED, whole, histories[0].loss[:1]
+        workload, COMPILED, whole, timed["several"][1][0].loss[:1]
     )
     rows.append(Row(workload, size, COMPILED, (several - one) / (sizes.epochs - 1), unit, note))
     seconds, results = _median_time(stepped_epoch, repeats)
@@ -756,20 +791,7 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
     else:
-        tensors = [(torch.tensor(xb, dtype=torch.float64), torch.tensor(yb)) for xb, yb in batches]
-
-        def torch_epoch() -> list[float]:
-            params = _torch_layers(new_model())
-            losses = []
-            for xb, yb in tensors:
-                scores = _torch_forward(params, xb)
-                margins = torch.relu(1 + scores - scores.gather(1, yb[:, None]))
-                loss = margins.scatter(1, yb[:, None], 0.0).sum(1).mean()
-                _torch_sgd_step(params, loss, lr)
-                losses.append(loss.item())
-            return losses
-
-        seconds, results = _median_time(torch_epoch, repeats)
+        seconds, results = timed["torch"]
         note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, results[0])
         rows.append(Row(workload, size, PYTORCH + " tensors", seconds, unit, note))
     return rows
@@ -828,10 +850,33 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
             compile=True,
         )
 
-    one, _ = _median_time(lambda: train(1), repeats)
-    several, histories = _median_time(lambda: train(epochs), repeats)
-    per_epoch = (several - one) / (epochs - 1)  # the trace and the first epoch taken away
-    ours = histories[0].loss
+    # one epoch and several, each engine's in turn: per epoch, the trace and the first taken away
+    runs: dict[str, Callable[[], Any]] = {"one": lambda: train(1), "several": lambda: train(epochs)}
+    if torch is not None:
+        inputs, labels = torch.tensor(X), torch.tensor(y)
+        orders = _fit_orders(len(X), epochs, seed=0)
+
+        def torch_train(n: int) -> list[float]:
+            params = _torch_layers(new_model())
+            losses = []
+            for order in orders[:n]:
+                total = 0.0
+                for begin in range(0, len(X), batch):
+                    index = torch.tensor(order[begin : begin + batch])
+                    xb, yb = inputs[index], labels[index]
+                    scores = _torch_forward(params, xb)
+                    loss = torch.nn.functional.cross_entropy(scores, yb)
+                    _ = (scores.argmax(1) == yb).double().mean().item()
+                    _torch_sgd_step(params, loss, lr)
+                    total += loss.item() * len(index)
+                losses.append(total / len(X))
+            return losses
+
+        runs |= {"torch one": lambda: torch_train(1), "torch several": lambda: torch_train(epochs)}
+    timed = _in_turn(runs, repeats)
+    one, several = timed["one"][0], timed["several"][0]
+    per_epoch = (several - one) / (epochs - 1)
+    ours = timed["several"][1][0].loss
     note = "fit(compile=True), SGD, default metric; per epoch once traced"
     rows = [Row(workload, size, COMPILED, per_epoch * 1e3, unit, note)]
     rows.append(
@@ -878,27 +923,8 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
         return rows
-    inputs, labels = torch.tensor(X), torch.tensor(y)
-    orders = _fit_orders(len(X), epochs, seed=0)
-
-    def torch_train(n: int) -> list[float]:
-        params = _torch_layers(new_model())
-        losses = []
-        for order in orders[:n]:
-            total = 0.0
-            for begin in range(0, len(X), batch):
-                index = torch.tensor(order[begin : begin + batch])
-                xb, yb = inputs[index], labels[index]
-                scores = _torch_forward(params, xb)
-                loss = torch.nn.functional.cross_entropy(scores, yb)
-                _ = (scores.argmax(1) == yb).double().mean().item()
-                _torch_sgd_step(params, loss, lr)
-                total += loss.item() * len(index)
-            losses.append(total / len(X))
-        return losses
-
-    one, _ = _median_time(lambda: torch_train(1), repeats)
-    several, results = _median_time(lambda: torch_train(epochs), repeats)
+    one, several = timed["torch one"][0], timed["torch several"][0]
+    results = timed["torch several"][1]
     note = "tensor ops on whole batches, the same order; " + _check_agree(
         workload, PYTORCH, ours, results[0]
     )
