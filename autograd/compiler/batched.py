@@ -417,8 +417,10 @@ def _backward(generated: Generated, samples: int, seed: Any, saved: Any) -> Any:
 
 def _aux(outputs: Any) -> Any:
     """The outputs after the first, at each sample: (samples,) for one, else (samples, k). A
-    view, not a copy: each run makes its outputs array anew and keeps nothing of it."""
-    return outputs[:, 1] if outputs.shape[1] == 2 else outputs[:, 1:]
+    copy: the outputs array may be what the backward pass reads (a program whose outputs
+    are one step's), or an input itself, and a caller may write into what it is given."""
+    aux = np.array(outputs[:, 1:])
+    return aux[:, 0] if aux.shape[1] == 1 else aux
 
 
 class _Call:

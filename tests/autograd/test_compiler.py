@@ -469,6 +469,21 @@ def test_has_aux_returns_the_other_outputs_and_leaves_the_gradient_alone() -> No
         autograd.compile(lambda x, label: label * 2.0, has_aux=True)(X, y)
 
 
+def test_writing_into_the_auxiliary_outputs_changes_neither_a_gradient_nor_the_inputs() -> None:
+    w = [Value(0.5), Value(0.3)]
+    roots = autograd.compile(lambda x: [(w[0] * x[0]).sqrt(), (w[1] * x[1]).sqrt()], has_aux=True)
+    loss, aux = roots(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    aux[:] = 0.0  # the outputs are what sqrt's derivative reads: aux must be a copy
+    loss.backward()
+    # the mean of sqrt(w₀x₀) over x₀ = 1, 3: d/dw₀ = (1/√0.5 + 3/√1.5) / 4; w₁ feeds only aux
+    assert [p.grad for p in w] == pytest.approx([0.25 / 0.5**0.5 + 0.75 / 1.5**0.5, 0.0])
+    X = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    picks = autograd.compile(lambda x: [x[0], x[1], x[2]], has_aux=True)
+    aux = picks.value_and_grad(np.zeros(0), X)[2]
+    aux[:] = -1.0
+    assert X.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+
 def test_an_undefined_derivative_where_no_gradient_is_needed_raises_as_in_eager() -> None:
     w = Value(1.0)
     f = lambda x: x.sqrt() * w  # noqa: E731  # sqrt reads only the input
