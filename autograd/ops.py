@@ -227,7 +227,10 @@ def _pick(xs: tuple[Any, ...], i: Any) -> Any:
     if type(xs[0]) is not Stacked:  # compiled, two operands or more always come Stacked
         return numpy.choose(index, xs)
     array = xs[0].array
-    index = numpy.broadcast_to(index, array.shape[:-1])
+    if index.shape != array.shape[:-1]:  # one side the same for every sample: spread it
+        shape = numpy.broadcast_shapes(index.shape, array.shape[:-1])
+        index = numpy.broadcast_to(index, shape)
+        array = numpy.broadcast_to(array, (*shape, array.shape[-1]))
     # one gather from the flat array, at each row's start plus its index: take_along_axis's
     # result, at half its cost (it builds an index per axis, in Python)
     n = array.shape[-1]

@@ -212,6 +212,25 @@ def test_take_picks_each_samples_operand_and_its_gradient_as_eager_does(n: int) 
     assert close(compiled_grad, w.grad)
 
 
+def test_take_of_parameters_at_each_samples_label_matches_eager() -> None:
+    rng = np.random.default_rng(1)
+    W = [Value(float(v)) for v in rng.normal(size=5)]  # the same operands for every sample
+    X, labels = rng.normal(size=7), rng.integers(0, 5, size=7).astype(float)
+
+    def f(x: Value, label: Value) -> Value:
+        return autograd.take(W, label) * x
+
+    step = autograd.compile(f)
+    eager = [f(Value(X[s]), Value(labels[s])) for s in range(7)]
+    assert np.array_equal(step.map(X, labels), [v.data for v in eager])
+    step(X, labels).backward()
+    compiled = [w.grad for w in W]
+    for w in W:
+        w.grad = 0.0
+    (sum(eager) / 7).backward()
+    assert compiled == pytest.approx([w.grad for w in W], rel=REL, abs=1e-15)
+
+
 def test_fusion_runs_a_layer_as_one_matrix_product_and_same_ops_as_one_step() -> None:
     X, y, model = moons_setup(10)
     step = autograd.compile(lambda x, label: (1 - label * model(x)[0]).relu())
