@@ -96,12 +96,13 @@ class Sizes:
     jacobian_width: int
     mnist_train: int
     epochs: int  # a compiled fit's epochs: its time per epoch is (T(epochs) - T(1)) / (epochs - 1)
+    rounds: int  # rounds of the digits and 784-30-10 epochs, each engine's in turn
 
 
 FULL = Sizes(
-    100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3, 10**6, 1000, 4000, 6
+    100, 9, (10**2, 10**3, 10**4, 10**5, 10**6), 10**5, 10**5, 1000, 32, 3, 10**6, 1000, 4000, 6, 7
 )
-SMOKE = Sizes(8, 1, (10**2, 10**3, 10**4), 10**3, 10**3, 20, 10, 1, 10**3, 20, 200, 2)
+SMOKE = Sizes(8, 1, (10**2, 10**3, 10**4), 10**3, 10**3, 20, 10, 1, 10**3, 20, 200, 2, 1)
 
 
 _Total = Callable[[list[Any], list[Any]], Any]  # the wide workload's Σ wᵢ·xᵢ, one engine's way
@@ -311,16 +312,19 @@ def _loops(
     timed = _in_turn(blocks, rounds)
     for engine, (_, results) in timed.items():
         losses[engine] += [loss for block in results for loss in block]
-    return {engine: (timed[engine][0] / LOOP_BLOCK, losses[engine]) for engine in runs}
+    return {
+        engine: (statistics.median(times) / LOOP_BLOCK, losses[engine])
+        for engine, (times, _) in timed.items()
+    }
 
 
 def _in_turn(
     runs: Mapping[str, Callable[[], Any]], rounds: int
-) -> dict[str, tuple[float, list[Any]]]:
-    """Each run's median time over ``rounds`` calls, and what each call returned, the runs
-    called in turn in every round, with a ``gc.collect()`` before each: the machine's speed
-    drifts over seconds, and taking turns lets every engine see it alike, where timing one
-    engine's repeats, then another's, measures the drift too."""
+) -> dict[str, tuple[list[float], list[Any]]]:
+    """Each run's time in each of ``rounds`` rounds, and what it returned, the runs called
+    in turn in every round, with a ``gc.collect()`` before each: the machine's speed drifts
+    over seconds, and taking turns lets every engine see it alike, where timing one engine's
+    repeats, then another's, measures the drift too."""
     times: dict[str, list[float]] = {name: [] for name in runs}
     results: dict[str, list[Any]] = {name: [] for name in runs}
     for _ in range(rounds):
@@ -328,7 +332,13 @@ def _in_turn(
             seconds, result = _timed(run, collector=True)
             times[name].append(seconds)
             results[name].append(result)
-    return {name: (statistics.median(times[name]), results[name]) for name in runs}
+    return {name: (times[name], results[name]) for name in runs}
+
+
+def _per_epoch(one: list[float], several: list[float], epochs: int) -> float:
+    """The time of an epoch once traced: per round, (T(epochs) - T(1)) / (epochs - 1), which
+    takes the trace and the first epoch away; the median over the rounds."""
+    return statistics.median((b - a) / (epochs - 1) for a, b in zip(one, several, strict=True))
 
 
 def _in_a_row(step: Callable[[], float], steps: int) -> list[float]:
@@ -729,12 +739,12 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
             return losses
 
         runs["torch"] = torch_epoch
-    timed = _in_turn(runs, repeats)
-    one, several = timed["one"][0], timed["several"][0]
+    timed = _in_turn(runs, sizes.rounds)
+    per_epoch = _per_epoch(timed["one"][0], timed["several"][0], sizes.epochs)
     note = "fit(compile=True), per epoch once traced; " + _check_agree(
         workload, COMPILED, whole, timed["several"][1][0].loss[:1]
     )
-    rows.append(Row(workload, size, COMPILED, (several - one) / (sizes.epochs - 1), unit, note))
+    rows.append(Row(workload, size, COMPILED, per_epoch, unit, note))
     seconds, results = _median_time(stepped_epoch, repeats)
     note = "a loop of nn.compile_step, traced before; " + _check_agree(
         workload, STEPPED, ours, results[0]
@@ -791,7 +801,7 @@ def digits_epoch(sizes: Sizes) -> list[Row]:
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
     else:
-        seconds, results = timed["torch"]
+        seconds, results = statistics.median(timed["torch"][0]), timed["torch"][1]
         note = "tensor ops on whole batches; " + _check_agree(workload, PYTORCH, ours, results[0])
         rows.append(Row(workload, size, PYTORCH + " tensors", seconds, unit, note))
     return rows
@@ -831,7 +841,7 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
     X, y = datasets.mnist()
     X, y = X[: sizes.mnist_train], y[: sizes.mnist_train]
     workload, size, unit = "28×28 digits, 784-30-10: one epoch", f"{len(X):,} images", "ms/epoch"
-    batch, lr, repeats, epochs = 100, 0.1, sizes.digits_repeats, sizes.epochs
+    batch, lr, epochs = 100, 0.1, sizes.epochs
 
     def new_model() -> Any:
         return MLP(784, [30, 10], activation="relu", init="he", seed=0)
@@ -873,9 +883,8 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
             return losses
 
         runs |= {"torch one": lambda: torch_train(1), "torch several": lambda: torch_train(epochs)}
-    timed = _in_turn(runs, repeats)
-    one, several = timed["one"][0], timed["several"][0]
-    per_epoch = (several - one) / (epochs - 1)
+    timed = _in_turn(runs, sizes.rounds)
+    per_epoch = _per_epoch(timed["one"][0], timed["several"][0], epochs)
     ours = timed["several"][1][0].loss
     note = "fit(compile=True), SGD, default metric; per epoch once traced"
     rows = [Row(workload, size, COMPILED, per_epoch * 1e3, unit, note)]
@@ -884,7 +893,7 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
             workload,
             size,
             COMPILED + ", trace + first epoch",
-            one * 1e3,
+            statistics.median(timed["one"][0]) * 1e3,
             unit,
             "the first epoch with the trace and the code generation",
         )
@@ -923,14 +932,12 @@ def mnist_epoch(sizes: Sizes) -> list[Row]:
     if torch is None:
         rows.append(_missing(workload, size, PYTORCH + " tensors", unit))
         return rows
-    one, several = timed["torch one"][0], timed["torch several"][0]
+    theirs = _per_epoch(timed["torch one"][0], timed["torch several"][0], epochs)
     results = timed["torch several"][1]
     note = "tensor ops on whole batches, the same order; " + _check_agree(
         workload, PYTORCH, ours, results[0]
     )
-    rows.append(
-        Row(workload, size, PYTORCH + " tensors", (several - one) / (epochs - 1) * 1e3, unit, note)
-    )
+    rows.append(Row(workload, size, PYTORCH + " tensors", theirs * 1e3, unit, note))
     return rows
 
 
