@@ -240,12 +240,11 @@ class CompiledFunction:
             )
         inputs = []
         for argument, array in zip(arguments, arrays, strict=True):
-            if (None if array.ndim == 1 else array.shape[1]) != argument.width:
-                per_sample = "a number" if array.ndim == 1 else f"{array.shape[1]} numbers"
-                traced = "a number" if argument.width is None else f"{argument.width} numbers"
+            width = None if array.ndim == 1 else array.shape[1]
+            if width != argument.width:
                 raise ValueError(
-                    f"compiled({self.name}): each sample of {argument.name} holds {per_sample}, "
-                    f"but the program was traced with {traced}"
+                    f"compiled({self.name}): each sample of {argument.name} holds "
+                    f"{_sample(width)}, but the program was traced with {_sample(argument.width)}"
                 )
             inputs.append(array if array.ndim == 2 else array.reshape(samples, 1))
         return generated, inputs, samples
@@ -326,6 +325,14 @@ class CompiledFunction:
 
 _KEPT = 4  # traces kept for when their assumptions hold again
 _FLOAT64 = np.dtype(np.float64)  # the one dtype object of native float64 arrays
+
+
+def _sample(width: int | None) -> str:
+    """What one sample of an argument holds, in an error's words: a number (one per sample),
+    or a row of numbers (a list per sample, even of one)."""
+    if width is None:
+        return "a number"
+    return "a row of 1 number" if width == 1 else f"{width} numbers"
 
 
 def _hold(guards: list[Guard]) -> bool:

@@ -317,6 +317,17 @@ def test_arguments_must_match_the_traced_structure() -> None:
         match="each sample of y holds 2 numbers, but the program was traced with a number",
     ):
         step([[1.0, 2.0]], [[1.0, 2.0]])
+    with pytest.raises(
+        ValueError,
+        match="each sample of y holds a row of 1 number, but the program was traced with a number",
+    ):
+        step([[1.0, 2.0]], np.ones((1, 1)))
+    rows = autograd.compile(lambda x: x[0] * w)
+    rows([[1.0]])
+    with pytest.raises(
+        ValueError, match="x holds a number, but the program was traced with a row of 1 number"
+    ):
+        rows([1.0])
     with pytest.raises(ValueError, match="argument 'x' has 1 samples but argument 'y' has 2"):
         step([[1.0, 2.0]], [1.0, 2.0])
     with pytest.raises(ValueError, match="argument 'y' holds a NaN or an infinity at sample 1"):
