@@ -30,11 +30,10 @@ from .engine import (
     _arithmetic_error,
     _bad_local_grads,
     _call,
-    _leaf,
     _local_grads,
     _to_floats,
 )
-from .functional import grad
+from .functional import _applied, grad
 from .graph import topological_order
 from .modes import enable_grad
 
@@ -63,11 +62,16 @@ class _Linearization:
         self._check_finite(tangent, self.outputs, "tangent", self._order())
         return tangent
 
-    def pull(self, seeds: Mapping[Value, float]) -> dict[Value, float]:
+    def pull(
+        self, seeds: Mapping[Value, float], inputs: Sequence[Value] | None = None
+    ) -> dict[Value, float]:
         """Every node's gradient of Σ seed·output, for the outputs' gradients ``seeds``
-        (nodes the seeded outputs do not depend on are left out)."""
+        (nodes the seeded outputs do not depend on are left out). Checked to be finite at
+        ``inputs`` (``grad()``'s check), or at every leaf if None (``backward()``'s): an
+        infinite gradient of a constant nobody asked for is no error of a vjp."""
         gradient = self._pull(seeds)
-        reached = [node for node in self.leaves if node in gradient]
+        asked = self.leaves if inputs is None else inputs
+        reached = [node for node in asked if node in gradient]
         if not self._all_floats(gradient[node] for node in reached):
             gradient = self._pull(seeds)
         self._check_finite(gradient, reached, "gradient", self._order()[::-1])
@@ -144,7 +148,7 @@ def jvp(
     >>> jvp(lambda w, b: (2 * w + b) * (b + 1), (3.0, 4.0), (0.0, 1.0))   # ∂z/∂b
     (50.0, 15.0)
     """
-    values, outputs, single = _evaluate(f, primals, "jvp")
+    values, outputs, single = _evaluate(f, primals, "jvp", "primals")
     directions = reals(tangents, "jvp", "tangents")
     if len(directions) != len(values):
         raise ValueError(f"jvp: {len(values)} primals but {len(directions)} tangents")
@@ -158,7 +162,7 @@ def vjp(
     """The value of ``f(*primals)`` and a function that pulls a cotangent of the outputs
     (a float, or one per output) back to the inputs: a vector-Jacobian product, one reverse
     sweep per call, returning a tuple with one float per primal (as ``torch.func.vjp``)."""
-    values, outputs, single = _evaluate(f, primals, "vjp")
+    values, outputs, single = _evaluate(f, primals, "vjp", "primals")
     linear_map = _Linearization(outputs)
 
     def vjp_fn(cotangents: float | Sequence[float]) -> tuple[float, ...]:
@@ -168,7 +172,7 @@ def vjp(
         seeds: dict[Value, float] = {}
         for y, c in zip(outputs, given, strict=True):
             seeds[y] = seeds.get(y, 0.0) + c
-        pulled = linear_map.pull(seeds)
+        pulled = linear_map.pull(seeds, values)
         return tuple(pulled.get(x, 0.0) for x in values)
 
     return _shaped([y.data for y in outputs], single), vjp_fn
@@ -194,11 +198,14 @@ def jacobian(
         for x in values:
             pushed = linear_map.push({x: 1.0})
             columns.append([pushed[y] for y in outputs])
-        rows = [list(row) for row in zip(*columns, strict=True)] if columns else [[]] * len(outputs)
+        if columns:
+            rows = [list(row) for row in zip(*columns, strict=True)]
+        else:  # no inputs: an empty row per output, each its own list
+            rows = [[] for _ in outputs]
     else:
         rows = []
         for y in outputs:
-            pulled = linear_map.pull({y: 1.0})
+            pulled = linear_map.pull({y: 1.0}, values)
             rows.append([pulled.get(x, 0.0) for x in values])
     return rows[0] if single else rows
 
@@ -232,13 +239,11 @@ def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) ->
 
 
 def _evaluate(
-    f: Function, inputs: Sequence[float], where: str
+    f: Function, inputs: Sequence[float], where: str, name: str = "inputs"
 ) -> tuple[list[Value], list[Value], bool]:
     """Fresh leaves at ``inputs``, ``f``'s outputs on them as a list (recorded even inside
     no_grad()), and whether ``f`` returned one Value rather than a list."""
-    values = [_leaf(x) for x in reals(inputs, where, "inputs")]
-    with enable_grad():
-        out = f(*values)
+    values, out = _applied(f, inputs, where, name)
     if isinstance(out, Value):
         return values, [out], True
     if not isinstance(out, (list, tuple)):

@@ -298,11 +298,23 @@ def _evaluate(
     f: Callable[..., Value], inputs: Sequence[float], where: str
 ) -> tuple[list[Value], Value]:
     """Fresh leaves at the float ``inputs`` and ``f`` applied to them, which must be a Value."""
-    values = [_leaf(x) for x in reals(inputs, where, "inputs")]
-    out = f(*values)
+    values, out = _applied(f, inputs, where)
     if not isinstance(out, Value):
         raise TypeError(f"{where}: f must return a Value, got {type(out).__name__}")
     return values, out
+
+
+def _applied(
+    f: Callable[..., object], inputs: Sequence[float], where: str, name: str = "inputs"
+) -> tuple[list[Value], object]:
+    """Fresh leaves at the float ``inputs`` (the argument ``name``) and what ``f`` returns on
+    them, its graph recorded even inside ``no_grad()``: a transform or a check differentiates
+    what it evaluates, as ``torch.func``'s transforms and ``torch.autograd.functional`` do."""
+    if not callable(f):
+        raise TypeError(f"{where}: expected a function, got {type(f).__name__}")
+    values = [_leaf(x) for x in reals(inputs, where, name)]
+    with enable_grad():
+        return values, f(*values)
 
 
 def _argument_names(f: Callable[..., Any], count: int, fallback: str) -> list[str]:

@@ -19,14 +19,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeGuard, cast
+from typing import Any, TypeGuard, cast
 
 from ._errors import ShownAsMessage
 from .checks import real, reals, sequence
 from .engine import Value
 from .functional import _argument_names, _evaluate, grad, hessian
 from .graph import topological_order
-from .modes import no_grad
+from .modes import enable_grad
 
 __all__ = [
     "GradcheckError",
@@ -52,19 +52,21 @@ def numerical_grad(
 ) -> list[float]:
     """Central differences (f(x + eps) - f(x - eps)) / 2eps of ``f(*values)``, one per input.
 
-    ``f`` is evaluated on fresh Values at the float ``inputs``, without recording a graph.
+    ``f`` is evaluated on fresh Values at the float ``inputs`` (its graph recorded, even
+    inside ``no_grad()``: ``f`` may take gradients itself).
     """
-    _check_tolerances("numerical_grad", eps=eps)
+    (eps,) = _tolerances("numerical_grad", eps=eps)
     value_at = _value_function(f, "numerical_grad")
     return _central_differences(value_at, reals(inputs, "numerical_grad", "inputs"), eps)
 
 
 def _value_function(f: Callable[..., Value], where: str) -> Callable[[Sequence[float]], float]:
-    """``f`` as a function of floats to a float, evaluated without recording a graph."""
+    """``f`` as a function of floats to a float. Its graph is recorded, as everywhere here,
+    whatever the grad mode: ``f`` may itself call ``grad()`` (a derivative checked as a
+    function), which under ``no_grad()`` would find no graph."""
 
     def value_at(point: Sequence[float]) -> float:
-        with no_grad():
-            return _evaluate(f, point, where)[1].data
+        return _evaluate(f, point, where)[1].data
 
     return value_at
 
@@ -86,7 +88,7 @@ def gradcheck(
     and the two-sided difference disagree: the row says KINK.
     """
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
-    _check_tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
+    eps, atol, rtol = _tolerances("gradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradcheck", "inputs")
     names = _argument_names(f, len(at), "x[{}]")
     values, out = _evaluate(f, at, "gradcheck")
@@ -120,7 +122,7 @@ def gradgradcheck(
     """Check second derivatives: ``hessian(f, inputs)`` against central differences of the
     gradients (computed by ``grad``). Returns True or raises GradcheckError, like gradcheck."""
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
-    _check_tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
+    eps, atol, rtol = _tolerances("gradgradcheck", eps=eps, atol=atol, rtol=rtol)
     at = reals(inputs, "gradgradcheck", "inputs")
     names = _argument_names(f, len(at), "x[{}]")
     analytic = hessian(f, at)
@@ -167,32 +169,47 @@ def assert_grads(
     ``.grad``.
     """
     __tracebackhide__ = True  # pytest and IPython show the table, not these frames
-    _check_tolerances("assert_grads", rel=rel, abs=abs)
+    rel, abs = _tolerances("assert_grads", rel=rel, abs=abs)
     if not isinstance(expected, Mapping):
         raise TypeError(
             "assert_grads: expected must map labels (or Values) to gradients, such as "
             f'{{"w": 10, "b": 15}}; got {type(expected).__name__}'
         )
-    root = f_or_root() if callable(f_or_root) and not isinstance(f_or_root, Value) else f_or_root
+    if callable(f_or_root) and not isinstance(f_or_root, Value):
+        with enable_grad():  # built to be differentiated, even inside no_grad()
+            root = f_or_root()
+    else:
+        root = f_or_root
     if not isinstance(root, Value):
         raise TypeError(
             f"assert_grads: expected a Value or a function returning one, got {type(root).__name__}"
         )
     nodes: dict[str, list[Value]] = {}
-    for node in topological_order(root):
+    graph = topological_order(root)
+    for node in graph:
         if node.label:
             nodes.setdefault(node.label, []).append(node)
+    in_graph = set(graph)
     found: list[Value] = []
     rows: list[_Row] = []
     for key, want in expected.items():
         want = real(want, "assert_grads")
-        matches = [key] if isinstance(key, Value) else nodes.get(key, [])
-        name = (key.label or "(unlabelled Value)") if isinstance(key, Value) else key
+        if isinstance(key, Value):
+            matches = [key] if key in in_graph else []
+            name = key.label or "(unlabelled Value)"
+        else:
+            matches, name = nodes.get(key, []), key
         if len(matches) == 1:
             found.append(matches[0])
             rows.append(_Row(name, math.nan, want, True, ""))
         else:
-            problem = "no node has this label" if not matches else f"{len(matches)} nodes share it"
+            problem = (
+                f"{len(matches)} nodes share it"
+                if matches
+                else "not a node of the graph"
+                if isinstance(key, Value)
+                else "no node has this label"
+            )
             rows.append(_Row(name, math.nan, want, False, f"MISSING: {problem}"))
     gradients = iter(grad(root, found, allow_unused=True))
     for row in rows:
@@ -228,7 +245,7 @@ def assert_close(
     was allowed. NaN is close to nothing; an infinity only to itself.
     """
     __tracebackhide__ = True  # pytest and IPython show the message, not these frames
-    _check_tolerances("assert_close", rtol=rtol, atol=atol)
+    rtol, atol = _tolerances("assert_close", rtol=rtol, atol=atol)
     single = not _is_sequence(actual)
     if single == _is_sequence(expected):
         raise TypeError(
@@ -263,7 +280,12 @@ def assert_close(
 
 
 def _is_sequence(x: object) -> TypeGuard[Iterable[object]]:
-    return isinstance(x, Iterable) and not isinstance(x, (str, bytes))
+    """An iterable of items; not a string, nor a 0-d NumPy array (a number, as in NumPy)."""
+    return (
+        isinstance(x, Iterable)
+        and not isinstance(x, (str, bytes))
+        and getattr(x, "ndim", None) != 0
+    )
 
 
 def _numbers(x: object, what: str) -> list[float]:
@@ -283,6 +305,8 @@ def _number(x: object, what: str) -> float:
     """A number or a Value as a float; NaN and infinities stay, as results to report."""
     if isinstance(x, Value):
         return x.data
+    if getattr(x, "ndim", None) == 0:  # a 0-d NumPy array: its one number
+        x = cast(Any, x).item()
     try:
         return real(x, "assert_close", what)
     except ValueError:  # not finite: a result that fails the check, not bad input
@@ -419,10 +443,13 @@ def _moved(at: list[float], i: int, step: float) -> list[float]:
     return [*at[:i], at[i] + step, *at[i + 1 :]]
 
 
-def _check_tolerances(where: str, **tolerances: float) -> None:
-    """A step ``eps`` must be positive and every tolerance at least 0, all finite numbers."""
-    for name, value in tolerances.items():
+def _tolerances(where: str, **tolerances: float) -> list[float]:
+    """The tolerances as floats, in the order given: a step ``eps`` must be positive and every
+    tolerance at least 0, all finite numbers (a NumPy float32 eps would round x + eps)."""
+    return [
         real(value, where, name, low=0.0, low_inclusive=name != "eps")
+        for name, value in tolerances.items()
+    ]
 
 
 def _point(names: list[str], at: list[float]) -> str:

@@ -53,9 +53,9 @@ def test_a_jacobian_takes_one_sweep_per_input_forward_or_one_per_output_in_rever
     for direction in ("push", "pull"):
         method = getattr(_Linearization, direction)
 
-        def counted(self, seeds, method=method, direction=direction):
+        def counted(self, *args, method=method, direction=direction):
             sweeps.append(direction)
-            return method(self, seeds)
+            return method(self, *args)
 
         monkeypatch.setattr(_Linearization, direction, counted)
     jacfwd(x_y_z, [3.0, 4.0])
@@ -204,7 +204,7 @@ def test_a_tangent_too_large_for_a_float_is_an_overflow_error_naming_the_op() ->
     ("call", "error", "message"),
     [
         (lambda: jvp(z_example, (3.0, 4.0), (1.0,)), ValueError, "jvp: 2 primals but 1 tangents"),
-        (lambda: jvp(z_example, 3.0, (1.0,)), TypeError, "jvp: inputs must be a sequence"),
+        (lambda: jvp(z_example, 3.0, (1.0,)), TypeError, "jvp: primals must be a sequence"),
         (lambda: jvp(lambda x: 2.0, (1.0,), (1.0,)), TypeError, "jvp: f must return a Value"),
         (lambda: jacobian(z_example, [3.0, 4.0], mode="both"), ValueError, "mode must be 'auto'"),
         (lambda: hvp(x_y_z, [3.0, 4.0], [1.0, 0.0]), TypeError, "hvp: f must return one Value"),
@@ -221,17 +221,55 @@ def test_bad_arguments_get_clear_errors(call, error: type[Exception], message: s
     [
         (lambda: jvp(lambda x: x * x, [1.0], {0: 1.0}), "jvp: tangents must be a sequence"),
         (lambda: jvp(lambda x: x * x, [1.0], {1.0}), "jvp: tangents must be a sequence"),
-        (lambda: jvp(lambda x: x * x, {1.0: 0}, [1.0]), "jvp: inputs must be a sequence"),
+        (lambda: jvp(lambda x: x * x, {1.0: 0}, [1.0]), "jvp: primals must be a sequence"),
         (lambda: hvp(lambda x: x * x, [1.0], {0: 1.0}), "hvp: v must be a sequence"),
         (lambda: jacobian(lambda x: x * x, {1.0: 0}), "jacobian: inputs must be a sequence"),
         (lambda: jacfwd(lambda x: x * x, {1.0}), "jacobian: inputs must be a sequence"),
         (lambda: vjp(lambda x: [x, x], 1.0)[1]({0: 1.0, 1: 2.0}), "vjp_fn: cotangents must be"),
         (lambda: vjp(lambda x: x, 1.0)[1]([1.0]), r"vjp_fn: cotangents\[0\] must be a real"),
-        (lambda: vjp(lambda x: x, 1j), r"vjp: inputs\[0\] must be a real number, got complex"),
+        (lambda: vjp(lambda x: x, 1j), r"vjp: primals\[0\] must be a real number, got complex"),
         (lambda: jvp(lambda x: x, [1.0], [1j]), r"jvp: tangents\[0\] must be a real number"),
     ],
 )
 def test_a_mapping_a_set_or_a_complex_number_is_refused_not_misread(call, message: str) -> None:
     """jvp(f, [1.], {0: 1.}) once took the dict's keys as the tangents."""
     with pytest.raises(TypeError, match=message):
+        call()
+
+
+def test_hessian_inside_no_grad_is_the_hessian() -> None:
+    with no_grad():
+        assert hessian(lambda x, y: x**3 * y, [1.0, 2.0]) == [[12.0, 3.0], [3.0, 0.0]]
+
+
+def test_reverse_mode_is_not_stopped_by_an_infinite_gradient_of_a_constant() -> None:
+    def f(x: Value) -> Value:  # 1e-300·x²: the constant's gradient x² overflows, x's is 2e-100
+        return (1e-300 * x) * x
+
+    assert jacfwd(f, [1e200]) == jacrev(f, [1e200]) == [2e-100]
+    assert vjp(f, 1e200)[1](1.0) == (2e-100,)
+    pull_back = vjp(lambda x: 1e300 * x, 1.0)[1]  # x's own gradient still must be finite
+    with pytest.raises(OverflowError, match="the gradient of the leaf 1.0 is inf"):
+        pull_back(1e10)
+
+
+def test_a_jacobian_of_no_inputs_has_a_separate_empty_row_per_output() -> None:
+    rows = jacfwd(lambda: [Value(1.0), Value(2.0)], [])
+    assert rows == [[], []]
+    rows[0].append(99.0)
+    assert rows[1] == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: jvp(3, [1.0], [1.0]),
+        lambda: vjp(3, 1.0),
+        lambda: jacobian(3, [1.0]),
+        lambda: hvp(3, [1.0], [1.0]),
+        lambda: hessian(3, [1.0]),
+    ],
+)
+def test_a_function_that_is_not_callable_is_named_as_such(call) -> None:
+    with pytest.raises(TypeError, match=r"^\w+: expected a function, got int$"):
         call()

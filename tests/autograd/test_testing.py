@@ -399,3 +399,46 @@ def test_a_smooth_curve_checked_at_tight_tolerances_is_not_called_a_kink() -> No
     assert "KINK" not in str(caught.value)
     with pytest.raises(GradcheckError, match="KINK: slope 0 from the left, 1 from the right"):
         gradcheck(lambda x: x.relu(), [0.0], rtol=1e-12, atol=0.0)
+
+
+def test_the_checks_differentiate_what_they_evaluate_even_inside_no_grad() -> None:
+    from autograd import no_grad
+
+    with no_grad():
+        assert gradcheck(lambda x, y: x**3 * y, [1.0, 2.0])
+        with pytest.raises(GradcheckError, match=r"∂²/∂x²\s+0\s+2.718281828.*WRONG"):
+            gradgradcheck(lambda x: FlatExp.apply(x), [1.0])  # not passed as all zeros
+        assert_grads(lambda: z_example(Value(3.0, "w"), Value(4.0, "b")), {"w": 10, "b": 15})
+
+
+def test_numerical_grad_and_gradcheck_take_a_function_that_calls_grad() -> None:
+    from autograd import grad
+
+    def slope(x: Value) -> Value:  # d/dx x³ = 3x², whose own derivative is 6x: 9 at 1.5
+        return grad(x**3, [x], create_graph=True)[0]
+
+    assert numerical_grad(slope, [1.5]) == pytest.approx([9.0], rel=1e-8)
+    assert gradcheck(slope, [1.5])
+
+
+def test_a_numpy_scalar_step_is_taken_as_the_float_it_holds() -> None:
+    np = pytest.importorskip("numpy")
+    (slope,) = numerical_grad(lambda x: x * 1.0, [3.0], eps=np.float32(1e-6))
+    assert type(slope) is float
+    assert slope == pytest.approx(1.0, rel=1e-9)
+    assert gradcheck(lambda x: x**3, [3.0], eps=np.float32(1e-6))
+
+
+def test_assert_grads_reports_a_value_that_is_not_in_the_graph() -> None:
+    w, b = Value(3.0, "w"), Value(4.0, "b")
+    stranger = Value(1.0, "stranger")
+    with pytest.raises(GradcheckError, match=r"stranger.*MISSING: not a node of the graph"):
+        assert_grads(z_example(w, b), {"w": 10, stranger: 0.0})
+
+
+def test_assert_close_takes_a_0d_numpy_array_as_the_number_it_holds() -> None:
+    np = pytest.importorskip("numpy")
+    assert_close(np.array(1.0), 1.0)
+    assert_close(0.5, np.array(0.5))
+    with pytest.raises(NotCloseError, match="2, expected 1"):
+        assert_close(np.array(2.0), 1.0)
