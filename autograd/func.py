@@ -141,32 +141,33 @@ class _Linearization:
 
 def jvp(
     f: Function, primals: Sequence[float], tangents: Sequence[float]
-) -> tuple[float | list[float], float | list[float]]:
+) -> tuple[float | Sequence[float], float | Sequence[float]]:
     """The value of ``f(*primals)`` and its directional derivative along ``tangents`` (a
-    Jacobian-vector product), in one forward sweep: lists where ``f`` returns a list.
+    Jacobian-vector product), in one forward sweep: a list (a tuple) of each where ``f``
+    returns a list (a tuple).
 
     >>> jvp(lambda w, b: (2 * w + b) * (b + 1), (3.0, 4.0), (0.0, 1.0))   # ∂z/∂b
     (50.0, 15.0)
     """
-    values, outputs, single = _evaluate(f, primals, "jvp", "primals")
+    values, outputs, form = _evaluate(f, primals, "jvp", "primals")
     directions = reals(tangents, "jvp", "tangents")
     if len(directions) != len(values):
         raise ValueError(f"jvp: {len(values)} primals but {len(directions)} tangents")
     pushed = _Linearization(outputs).push(dict(zip(values, directions, strict=True)))
-    return _shaped([y.data for y in outputs], single), _shaped([pushed[y] for y in outputs], single)
+    return _shaped([y.data for y in outputs], form), _shaped([pushed[y] for y in outputs], form)
 
 
 def vjp(
     f: Function, *primals: float
-) -> tuple[float | list[float], Callable[[float | Sequence[float]], tuple[float, ...]]]:
+) -> tuple[float | Sequence[float], Callable[[float | Sequence[float]], tuple[float, ...]]]:
     """The value of ``f(*primals)`` and a function that pulls a cotangent of the outputs
     (a float, or one per output) back to the inputs: a vector-Jacobian product, one reverse
     sweep per call, returning a tuple with one float per primal (as ``torch.func.vjp``)."""
-    values, outputs, single = _evaluate(f, primals, "vjp", "primals")
+    values, outputs, form = _evaluate(f, primals, "vjp", "primals")
     linear_map = _Linearization(outputs)
 
     def vjp_fn(cotangents: float | Sequence[float]) -> tuple[float, ...]:
-        given = reals([cotangents] if single else cotangents, "vjp_fn", "cotangents")
+        given = reals([cotangents] if form is None else cotangents, "vjp_fn", "cotangents")
         if len(given) != len(outputs):
             raise ValueError(f"vjp_fn: {len(outputs)} outputs but {len(given)} cotangents")
         seeds: dict[Value, float] = {}
@@ -175,21 +176,22 @@ def vjp(
         pulled = linear_map.pull(seeds, values)
         return tuple(pulled.get(x, 0.0) for x in values)
 
-    return _shaped([y.data for y in outputs], single), vjp_fn
+    return _shaped([y.data for y in outputs], form), vjp_fn
 
 
 def jacobian(
     f: Function, inputs: Sequence[float], *, mode: str = "auto"
-) -> list[float] | list[list[float]]:
+) -> Sequence[float] | Sequence[list[float]]:
     """∂outputᵢ/∂inputⱼ at ``inputs``: ``[i][j]`` for ``f`` returning a list of Values (as
-    PyTorch lays it out), the gradient list for ``f`` returning one Value.
+    PyTorch lays it out; a tuple of rows for a tuple), the gradient list for ``f`` returning
+    one Value.
 
     ``mode="forward"`` pushes one tangent per input, ``"reverse"`` pulls one gradient per
     output, and ``"auto"`` (the default) picks the one with fewer sweeps: forward when there
     are fewer inputs than outputs. Both give the same numbers."""
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"jacobian: mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
-    values, outputs, single = _evaluate(f, inputs, "jacobian")
+    values, outputs, form = _evaluate(f, inputs, "jacobian")
     linear_map = _Linearization(outputs)
     if mode == "auto":
         mode = "forward" if len(values) < len(outputs) else "reverse"
@@ -207,16 +209,16 @@ def jacobian(
         for y in outputs:
             pulled = linear_map.pull({y: 1.0}, values)
             rows.append([pulled.get(x, 0.0) for x in values])
-    return rows[0] if single else rows
+    return _shaped(rows, form)
 
 
-def jacfwd(f: Function, inputs: Sequence[float]) -> list[float] | list[list[float]]:
+def jacfwd(f: Function, inputs: Sequence[float]) -> Sequence[float] | Sequence[list[float]]:
     """The Jacobian in forward mode: one tangent sweep per input (``torch.func.jacfwd(f)``
     applied to ``inputs``)."""
     return jacobian(f, inputs, mode="forward")
 
 
-def jacrev(f: Function, inputs: Sequence[float]) -> list[float] | list[list[float]]:
+def jacrev(f: Function, inputs: Sequence[float]) -> Sequence[float] | Sequence[list[float]]:
     """The Jacobian in reverse mode: one backward sweep per output (``torch.func.jacrev(f)``
     applied to ``inputs``)."""
     return jacobian(f, inputs, mode="reverse")
@@ -226,8 +228,8 @@ def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) ->
     """The Hessian of ``f`` at ``inputs`` times the vector ``v``, without forming the
     Hessian: forward mode over reverse mode, pushing ``v`` through the graph of the gradient
     (``grad(..., create_graph=True)``). Costs about two gradients, whatever the size."""
-    values, outputs, single = _evaluate(f, inputs, "hvp")
-    if not single:
+    values, outputs, form = _evaluate(f, inputs, "hvp")
+    if form is not None:
         raise TypeError("hvp: f must return one Value (a Hessian needs a scalar function)")
     direction = reals(v, "hvp", "v")
     if len(direction) != len(values):
@@ -240,12 +242,13 @@ def hvp(f: Callable[..., Value], inputs: Sequence[float], v: Sequence[float]) ->
 
 def _evaluate(
     f: Function, inputs: Sequence[float], where: str, name: str = "inputs"
-) -> tuple[list[Value], list[Value], bool]:
+) -> tuple[list[Value], list[Value], type | None]:
     """Fresh leaves at ``inputs``, ``f``'s outputs on them as a list (recorded even inside
-    no_grad()), and whether ``f`` returned one Value rather than a list."""
+    no_grad()), and their form: None for one Value, else ``list`` or ``tuple``, so that
+    results come back as ``f`` returned its outputs (as ``torch.func``'s do)."""
     values, out = _applied(f, inputs, where, name)
     if isinstance(out, Value):
-        return values, [out], True
+        return values, [out], None
     if not isinstance(out, (list, tuple)):
         raise TypeError(
             f"{where}: f must return a Value or a list of Values, got {type(out).__name__}"
@@ -255,8 +258,11 @@ def _evaluate(
             raise TypeError(f"{where}: f's output [{i}] must be a Value, got {type(y).__name__}")
     if not out:
         raise ValueError(f"{where}: f returned no outputs")
-    return values, list(out), False
+    return values, list(out), tuple if isinstance(out, tuple) else list
 
 
-def _shaped(results: list[float], single: bool) -> float | list[float]:
-    return results[0] if single else results
+def _shaped(results: list[Any], form: type | None) -> Any:
+    """Results laid out as ``f``'s outputs: the one result, or a list or tuple of them."""
+    if form is None:
+        return results[0]
+    return tuple(results) if form is tuple else results

@@ -249,7 +249,7 @@ def test_reverse_mode_is_not_stopped_by_an_infinite_gradient_of_a_constant() -> 
     assert jacfwd(f, [1e200]) == jacrev(f, [1e200]) == [2e-100]
     assert vjp(f, 1e200)[1](1.0) == (2e-100,)
     pull_back = vjp(lambda x: 1e300 * x, 1.0)[1]  # x's own gradient still must be finite
-    with pytest.raises(OverflowError, match="the gradient of the leaf 1.0 is inf"):
+    with pytest.raises(OverflowError, match=r"the gradient of the leaf 1\.0 is inf"):
         pull_back(1e10)
 
 
@@ -273,3 +273,17 @@ def test_a_jacobian_of_no_inputs_has_a_separate_empty_row_per_output() -> None:
 def test_a_function_that_is_not_callable_is_named_as_such(call) -> None:
     with pytest.raises(TypeError, match=r"^\w+: expected a function, got int$"):
         call()
+
+
+def test_results_come_back_as_f_returns_its_outputs_a_tuple_as_a_tuple() -> None:
+    def as_tuple(x: Value, y: Value) -> tuple[Value, Value]:
+        return x, y * x
+
+    def as_list(x: Value, y: Value) -> list[Value]:
+        return [x, y * x]
+
+    assert jvp(as_tuple, [1.0, 2.0], [1.0, 0.0]) == ((1.0, 2.0), (1.0, 2.0))  # torch.func's
+    assert vjp(as_tuple, 1.0, 2.0)[0] == (1.0, 2.0)
+    assert jacrev(as_tuple, [1.0, 2.0]) == jacfwd(as_tuple, [1.0, 2.0]) == ([1.0, 0.0], [2.0, 1.0])
+    assert jvp(as_list, [1.0, 2.0], [1.0, 0.0]) == ([1.0, 2.0], [1.0, 2.0])
+    assert jacrev(as_list, [1.0, 2.0]) == [[1.0, 0.0], [2.0, 1.0]]
