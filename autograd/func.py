@@ -209,7 +209,8 @@ def jacobian(
         for y in outputs:
             pulled = linear_map.pull({y: 1.0}, values)
             rows.append([pulled.get(x, 0.0) for x in values])
-    return _shaped(rows, form)
+    laid_out: Sequence[float] | Sequence[list[float]] = _shaped(rows, form)
+    return laid_out
 
 
 def jacfwd(f: Function, inputs: Sequence[float]) -> Sequence[float] | Sequence[list[float]]:
