@@ -31,7 +31,12 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     only, as every atomic save does: the other names keep the old content.
     """
     path = Path(path)
-    content = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(data, str):
+        content = data.encode("utf-8")
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        content = bytes(data)
+    else:  # bytes(11) would be eleven zero bytes, written over the file
+        raise TypeError(f"write_atomic: data must be bytes or str, got {type(data).__name__}")
     target = _target(path)
     try:
         temporary, fd = _new_file_beside(target)
@@ -140,8 +145,11 @@ def _new_file_beside(path: Path) -> tuple[Path, int]:
     """A new, empty file next to ``path``, created with the usual permissions (the umask
     applies), and its descriptor."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    # the name's first 200 bytes, so that the file is recognised: with the rest, 214 at most,
+    # where a name may have 255 (a name that fits must not fail for its temporary's length)
+    start = os.fsencode(path.name)[:200].decode("utf-8", errors="ignore")
     while True:
-        temporary = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
+        temporary = path.with_name(f".{start}.{os.urandom(4).hex()}.tmp")
         try:
             return temporary, os.open(temporary, flags, 0o666)
         except FileExistsError:

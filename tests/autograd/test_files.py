@@ -123,3 +123,19 @@ def test_a_replaced_file_keeps_its_owner_where_allowed(tmp_path: Path) -> None:
     write_atomic(path, "new")
     assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4321)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_data_that_is_neither_bytes_nor_text_is_refused_and_the_file_kept(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("precious notes")
+    for data in (11, None, [1, 2]):  # bytes(11) would be eleven zero bytes
+        with pytest.raises(TypeError, match=r"^write_atomic: data must be bytes or str, got "):
+            write_atomic(path, data)  # type: ignore[arg-type]
+    assert path.read_text() == "precious notes"
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_name_as_long_as_the_system_allows_is_written(tmp_path: Path) -> None:
+    name = "∂" * 80 + ".svg"  # 244 bytes: open() takes it, so must its temporary's 14 more
+    assert write_atomic(tmp_path / name, "<svg/>").read_text() == "<svg/>"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
