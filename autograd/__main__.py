@@ -43,4 +43,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # no options: --help says what this prints, and anything else is refused (exit status 2)
+    about = "The worked example z = (2w + b)(b + 1), its gradients by the engine and by hand."
+    argparse.ArgumentParser(prog="python -m autograd", description=about).parse_args()
     cli.run(main)
