@@ -120,9 +120,11 @@ def page(stepper: Stepper, title: str) -> str:
     )
 
 
-def widget(stepper: Stepper, keys_everywhere: bool = False) -> str:
+def widget(stepper: Stepper, keys_everywhere: bool = False, shown_before: int = 0) -> str:
     """The explorer alone, to embed (a notebook's HTML output). The arrow keys move it when
-    it has the focus, or anywhere on the page with ``keys_everywhere``."""
+    it has the focus, or anywhere on the page with ``keys_everywhere``. Its element ids come
+    from its content, and ``shown_before`` (how many times the same explorer is already on
+    the page) tells apart two showings of one graph, whose scripts would find one element."""
     import hashlib  # here, not at the top: ``import autograd`` stays light
     import json
     from html import escape
@@ -132,6 +134,8 @@ def widget(stepper: Stepper, keys_everywhere: bool = False) -> str:
     captions = list(stepper.captions)
     content = "\n".join([stepper.svg, script_data, *captions])
     ident = "vg-" + hashlib.sha1(content.encode()).hexdigest()[:12]
+    if shown_before:
+        ident += f"-{shown_before}"
     drawing = _clean(stepper.svg, ident)
     n = len(captions)
     parts = [

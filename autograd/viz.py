@@ -111,6 +111,11 @@ def _options(where: str, options: Mapping[str, Any]) -> _Options:
             raise TypeError(
                 f"{where}: {flag} must be True or False, got {type(getattr(opts, flag)).__name__}"
             )
+    if type(opts.number_format) is not str:
+        raise TypeError(
+            f"{where}: number_format must be a format string such as '.4g', got "
+            f"{type(opts.number_format).__name__}"
+        )
     try:
         format(1.5, opts.number_format)
     except (TypeError, ValueError):
@@ -169,7 +174,7 @@ def to_text(
             cells.append(f"grad={format(node.grad, number_format)}")
         if pushed is not None:
             cells.append(f"tangent={format(pushed[node], number_format)}")
-        cells.append(f"# {node.label}" if node.label else "")
+        cells.append(f"# {_visible(node.label)}" if node.label else "")  # one line each
         rows.append(cells)
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     return "\n".join(
@@ -181,7 +186,8 @@ def to_text(
 def draw_graph(root: Value, *, names: Names | None = None, **options: Any) -> Any:
     """``root``'s graph as a ``graphviz.Digraph``: shown inline in Jupyter, rendered with
     ``.pipe()``/``.render()``. Takes the options of ``to_dot``."""
-    return _digraph(_dot(root, _options("draw_graph", options), _parameter_names(names)))
+    opts = _options("draw_graph", options)
+    return _digraph(_dot(root, opts, _parameter_names(names), where="draw_graph"))
 
 
 def save_graph(
@@ -191,8 +197,10 @@ def save_graph(
     Returns the path written."""
     path = Path(path)
     fmt = _format_of(path)
-    source = _dot(root, _options("save_graph", options), _parameter_names(names))
-    return write_atomic(path, _digraph(source).pipe(format=fmt))
+    source = _dot(
+        root, _options("save_graph", options), _parameter_names(names), where="save_graph"
+    )
+    return write_atomic(path, _render(source, fmt))
 
 
 def backward_steps(root: Value, *, names: Names | None = None, **options: Any) -> list[Any]:
@@ -238,7 +246,14 @@ def _show(
 ) -> None:
     from IPython.display import HTML, display
 
-    display(HTML(explorer.widget(_stepper(root, names, options, where, tangents))))
+    stepper = _stepper(root, names, options, where, tangents)
+    key = hash((stepper.svg, *stepper.captions, *stepper.order, stepper.quantity))
+    shown_before = _SHOWN.get(key, 0)  # the same explorer again (in another cell, say)
+    _SHOWN[key] = shown_before + 1
+    display(HTML(explorer.widget(stepper, shown_before=shown_before)))
+
+
+_SHOWN: dict[int, int] = {}  # how often each explorer was shown in this process, by its hash
 
 
 def save_html(
@@ -294,27 +309,58 @@ def save_backward_steps(
     """Write the frames of ``backward_steps``: to a folder, as step_01.png, step_02.png, …
     (created if needed; returns their paths in order), or, for a path ending in .gif, as one
     animated GIF for slides (returns its path): ``duration`` milliseconds per frame, the
-    last one held three times as long, every frame the same size."""
+    last one held three times as long, every frame the same size.
+
+    Every frame is rendered before any is written, so a failure leaves the folder as it
+    was; frames an earlier export left there (step_….png, .svg or .pdf) are then removed,
+    so that the folder holds this graph's frames only."""
     path = Path(path)
     suffix = path.suffix.lstrip(".").lower()
     if suffix == "gif":
         return _save_gif(
             root, path, integer(duration, "save_backward_steps", "duration", low=1), names, options
         )
-    fmt = _format_of(Path(f"frame.{format}"))
+    if format not in FORMATS:
+        raise ValueError(
+            f"save_backward_steps: format must be one of {', '.join(map(repr, FORMATS))}, got "
+            f"{format!r} (for one animation, pass a path ending in .gif)"
+        )
+    fmt = format
     if suffix in FORMATS:
         raise ValueError(
             f"save_backward_steps: {path.name!r} names a file, but the frames are written "
             f"one file each into a folder: pass a folder (and format={suffix!r}), or a .gif "
             "file name for one animation"
         )
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"save_backward_steps: {str(path)!r} is a file; the frames go into a folder, one "
+            "file each (or pass a path ending in .gif for one animation)"
+        )
     sources = _steps(root, names, options, "save_backward_steps")
+    rendered = [_render(source, fmt) for source in sources]  # all, before anything is written
     path.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(sources)))
-    return [
-        write_atomic(path / f"step_{k:0{digits}d}.{fmt}", _digraph(source).pipe(format=fmt))
-        for k, source in enumerate(sources, start=1)
+    written = [
+        write_atomic(path / f"step_{k:0{digits}d}.{fmt}", drawing)
+        for k, drawing in enumerate(rendered, start=1)
     ]
+    for old in path.iterdir():  # an earlier export's frames, of another graph or format
+        if old not in written and _FRAME.fullmatch(old.name) and old.is_file():
+            old.unlink()
+    return written
+
+
+_FRAME = re.compile(rf"step_\d+\.(?:{'|'.join(FORMATS)})")
+
+
+def _render(source: str, fmt: str) -> bytes:
+    """The drawing of the DOT ``source`` in ``fmt``, the same bytes for the same source: a
+    PDF's creation date (cairo writes the clock's) is set to 1970-01-01, the same length."""
+    drawing: bytes = _digraph(source).pipe(format=fmt)
+    if fmt == "pdf":
+        drawing = re.sub(rb"(/CreationDate \(D:)\d{14}", rb"\g<1>19700101000000", drawing)
+    return drawing
 
 
 def _save_gif(
@@ -382,7 +428,9 @@ def _walk(
     linear_map = _Linearization([root])
     if tangents is None:
         # backward: a node's gradient is complete once every node that uses it is done
-        found = linear_map.pull({root: 1.0})
+        # + 0.0: backward() sums into a .grad that starts at 0.0, so it shows 0 where a
+        # product alone gives -0.0 (the frames show backward()'s numbers)
+        found = {node: g + 0.0 for node, g in linear_map.pull({root: 1.0}).items()}
         return _Walk(opts, parameters, order, linear_map, order[::-1], found, "grad", None)
     # forward: a node's tangent is known once its parents' are
     seeds = _seeds(order, tangents, where)
@@ -404,7 +452,9 @@ def _steps(
     frames = []
     for node in walk.steps:
         known[node] = walk.found.get(node, 0.0)
-        frames.append(_dot(root, walk.opts, walk.parameters, dict(known), node, walk.quantity))
+        frames.append(
+            _dot(root, walk.opts, walk.parameters, dict(known), node, walk.quantity, where=where)
+        )
     return frames
 
 
@@ -419,7 +469,9 @@ def _stepper(
     node each step completes, and each step's caption in words."""
     walk = _walk(root, names, options, where, tangents)
     found = {node: walk.found.get(node, 0.0) for node in walk.order}
-    source = _dot(root, walk.opts, walk.parameters, found, None, walk.quantity, tagged=True)
+    source = _dot(
+        root, walk.opts, walk.parameters, found, None, walk.quantity, tagged=True, where=where
+    )
 
     def number(x: float) -> str:
         return format(x, walk.opts.number_format)
@@ -533,9 +585,17 @@ def _parameter_names(names: Names | None) -> dict[Value, str]:
     """``names`` as node -> dotted name, from a mapping either way round or (name, Value) pairs."""
     if names is None:
         return {}
+    if isinstance(names, (str, bytes)):
+        raise TypeError(
+            "names: expected model.named_parameters(), a mapping or (str, Value) pairs, got "
+            f"{type(names).__name__}"
+        )
     pairs = names.items() if isinstance(names, Mapping) else names
     found: dict[Value, str] = {}
-    for a, b in pairs:
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"names: expected (str, Value) pairs, got {pair!r}")
+        a, b = pair
         name, value = (a, b) if isinstance(b, Value) else (b, a)
         if not isinstance(value, Value) or not isinstance(name, str):
             raise TypeError(f"names: expected (str, Value) pairs, got ({a!r}, {b!r})")
@@ -597,11 +657,13 @@ def _dot(
     highlight: Value | None = None,
     quantity: str = "grad",
     tagged: bool = False,
+    where: str = "to_dot",
 ) -> str:
     """The DOT source; ``known`` (with ``quantity`` naming it, "grad" or "tangent") replaces
     the nodes' .grad, a missing node showing "?". ``tagged`` gives the box of node i the id
-    ``n<i>`` (a collapsed neuron whose output is node i, ``b<i>``), for the explorer."""
-    order = _order(root, "to_dot")
+    ``n<i>`` (a collapsed neuron whose output is node i, ``b<i>``), for the explorer.
+    ``where`` is the public function an error names."""
+    order = _order(root, where)
     index = {node: i for i, node in enumerate(order)}
     owners = _owners(order, parameters) if parameters else {}
     boxes: dict[Value, str] = {}  # collapsed node -> its neuron (drawn as one box)
@@ -611,7 +673,7 @@ def _dot(
     drawn = len(order) - len(boxes) + len(set(boxes.values()))
     if drawn > opts.max_nodes:
         raise ValueError(
-            f"draw_graph: the graph has {drawn} nodes, more than max_nodes={opts.max_nodes}; "
+            f"{where}: the graph has {drawn} nodes, more than max_nodes={opts.max_nodes}; "
             "pass collapse='neuron' (with names=model.named_parameters()) to draw each neuron "
             "as one box, or a larger max_nodes="
         )
@@ -769,19 +831,21 @@ def _visible(text: str) -> str:
 
 
 def _quote(text: str) -> str:
-    """Text safe inside a double-quoted DOT string: an id or a plain label."""
-    return re.sub(r'([\\"])', r"\\\1", _visible(text))
+    """Text safe inside a double-quoted DOT string: an id or a plain label (``&`` as
+    ``&amp;``: Graphviz reads HTML entities, and "&lt;" would be drawn as "<")."""
+    return re.sub(r'([\\"])', r"\\\1", _visible(text).replace("&", "&amp;"))
 
 
 def _escape(text: str) -> str:
     """Text safe inside a field of a DOT record label, where {}|<> are structure too."""
-    return re.sub(r'([\\{}|<>"])', r"\\\1", _visible(text))
+    return re.sub(r'([\\{}|<>"])', r"\\\1", _visible(text).replace("&", "&amp;"))
 
 
 # Rendering through the graphviz package
 
 
 def _format_of(path: Path) -> str:
+    """save_graph's format, from the suffix of the file name it is given."""
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise ValueError(
@@ -805,7 +869,8 @@ def _graphviz() -> Any:
 
 def _digraph(source: str) -> Any:
     """A ``graphviz.Digraph`` holding exactly ``source``."""
-    body = [line + "\n" for line in source.splitlines()[1:-1]]
+    lines = source.rstrip("\n").split("\n")  # not splitlines(), which splits at U+2028 too
+    body = [line + "\n" for line in lines[1:-1]]
     return _drawing_class()(body=body)
 
 

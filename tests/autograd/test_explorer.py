@@ -432,3 +432,14 @@ def test_the_page_grows_linearly_with_the_graph(tmp_path: Path) -> None:
     large = autograd.save_html(_chain(45), tmp_path / "large.html").stat().st_size
     assert len(autograd.topological_order(_chain(45))) == 3 * 45 + 1
     assert large / small < 3.5
+
+
+def test_the_same_explorer_shown_twice_gets_ids_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    display_module = pytest.importorskip("IPython.display")
+    shown: list[Any] = []
+    monkeypatch.setattr(display_module, "display", shown.append)
+    autograd.show_backward_steps(z_example())
+    autograd.show_backward_steps(z_example())  # in another cell, say
+    first, second = (re.search(r'class="vg-explorer" id="([^"]+)"', s.data)[1] for s in shown)
+    assert first != second
+    assert f'getElementById("{second}")' in shown[1].data  # its script finds its own element

@@ -401,3 +401,106 @@ def test_a_flag_that_is_not_a_bool_is_a_type_error(flag: str) -> None:
     """show_grad="False" is a true string: taking it as True would draw what was refused."""
     with pytest.raises(TypeError, match=rf"to_dot: {flag} must be True or False, got str"):
         autograd.to_dot(Value(1.0), **{flag: "False"})
+
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+
+
+@needs_dot
+def test_a_failed_frames_export_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    *_, z = z_example()
+    folder = tmp_path / "frames"
+    autograd.save_backward_steps(z, folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    z.label = "changed"
+    render, calls = viz._render, []
+
+    def failing_at_the_fourth(source: str, fmt: str) -> bytes:
+        calls.append(fmt)
+        if len(calls) == 4:
+            raise RuntimeError("dot failed")
+        return render(source, fmt)
+
+    monkeypatch.setattr(viz, "_render", failing_at_the_fourth)
+    with pytest.raises(RuntimeError, match="dot failed"):
+        autograd.save_backward_steps(z, folder)
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+@needs_dot
+def test_frames_exported_again_into_a_folder_replace_the_earlier_graphs(tmp_path: Path) -> None:
+    folder = tmp_path / "frames"
+    x = Value(1.0, "x")
+    chain = x
+    for _ in range(11):  # more than 9 frames: step_01 … step_12
+        chain = chain * 2
+    autograd.save_backward_steps(chain, folder, format="svg")
+    (folder / "notes.txt").write_text("mine")
+    *_, z = z_example()
+    written = autograd.save_backward_steps(z, folder)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"step_{k}.png" for k in range(1, 9)] + ["notes.txt"]
+    )
+    assert written == [folder / f"step_{k}.png" for k in range(1, 9)]
+
+
+@needs_dot
+def test_a_pdf_is_the_same_bytes_whenever_it_is_drawn(tmp_path: Path) -> None:
+    *_, z = z_example()
+    first = autograd.save_graph(z, tmp_path / "a.pdf").read_bytes()
+    assert b"/CreationDate (D:19700101000000" in first  # cairo writes the clock's
+    assert autograd.save_graph(z, tmp_path / "b.pdf").read_bytes() == first
+
+
+@needs_dot
+def test_an_html_entity_in_a_label_is_drawn_as_typed(tmp_path: Path) -> None:
+    z = Value(1.0, "&lt;x&gt; &amp; &#65;") * 2
+    assert "&amp;lt;x&amp;gt; &amp;amp; &amp;#65;" in autograd.to_dot(z)
+    svg = autograd.save_graph(z, tmp_path / "z.svg").read_text()
+    assert ">&amp;lt;x&amp;gt; &amp;amp; &amp;#65;<" in svg  # the text "&lt;x&gt; &amp; &#65;"
+
+
+def test_backward_frames_show_zero_where_backward_leaves_zero() -> None:
+    x, w = Value(-1.0, "x"), Value(2.0, "w")
+    out = (w * x).relu() * 3  # w's gradient: 3 · 0 · x = -0.0 as a product, 0 in .grad
+    out.backward()
+    assert f"{w.grad:g}" == "0"
+    last = autograd.to_dot(out)  # the Values' own .grad
+    frames = viz._steps(out, None, {}, "backward_steps")
+    assert "grad -0" not in frames[-1]
+    assert frames[-1].count("grad 0") == last.count("grad 0")
+
+
+def test_bad_drawing_arguments_name_the_function_called(tmp_path: Path) -> None:
+    *_, z = z_example()
+    with pytest.raises(ValueError, match=r"^save_backward_steps: format must be one of"):
+        autograd.save_backward_steps(z, tmp_path / "f", format="gif")
+    with pytest.raises(TypeError, match=r"^save_graph: expected a Value, got float"):
+        autograd.save_graph(3.0, tmp_path / "z.svg")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^save_graph: the graph has 8 nodes"):
+        autograd.save_graph(z, tmp_path / "z.svg", max_nodes=2)
+    with pytest.raises(TypeError, match=r"^names: expected model.named_parameters\(\)"):
+        autograd.to_dot(z, names="abc")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^names: expected \(str, Value\) pairs, got \('a'"):
+        autograd.to_dot(z, names=[("a", z, 1)])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"^to_dot: number_format must be a format string"):
+        autograd.to_dot(z, number_format=4)
+    (tmp_path / "a_file").write_text("")
+    with pytest.raises(NotADirectoryError, match=r"^save_backward_steps: '.*a_file' is a file"):
+        autograd.save_backward_steps(z, tmp_path / "a_file")
+    assert not (tmp_path / "z.svg").exists()
+
+
+def test_to_text_keeps_one_line_per_node_whatever_the_labels_hold() -> None:
+    z = Value(4.0, "a\nb\tc\u2028d") * 2
+    lines = autograd.to_text(z).split("\n")
+    assert len(lines) == 3  # the leaf, the constant 2, the product
+    assert lines[0].endswith("# a\\nb\\tc\u2028d")
+
+
+@needs_dot
+def test_a_line_separator_in_a_label_reaches_the_drawing() -> None:
+    z = Value(1.0, "a\u2028b") * 2
+    assert autograd.draw_graph(z).source == autograd.to_dot(z)
