@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -111,7 +112,7 @@ def _options(where: str, options: Mapping[str, Any]) -> _Options:
             raise TypeError(
                 f"{where}: {flag} must be True or False, got {type(getattr(opts, flag)).__name__}"
             )
-    if type(opts.number_format) is not str:
+    if not isinstance(opts.number_format, str):
         raise TypeError(
             f"{where}: number_format must be a format string such as '.4g', got "
             f"{type(opts.number_format).__name__}"
@@ -311,21 +312,23 @@ def save_backward_steps(
     animated GIF for slides (returns its path): ``duration`` milliseconds per frame, the
     last one held three times as long, every frame the same size.
 
-    Every frame is rendered before any is written, so a failure leaves the folder as it
-    was; frames an earlier export left there (step_….png, .svg or .pdf) are then removed,
-    so that the folder holds this graph's frames only."""
+    Every frame is rendered (into a temporary folder: one frame in memory at a time) before
+    any is written, so that a failure to draw leaves the folder as it was. A folder holding
+    frames of this format that the export would not replace (an earlier export's, of a graph
+    with more steps) is refused before anything is written, naming them: nothing of yours
+    is deleted, and no two graphs' frames are mixed."""
     path = Path(path)
     suffix = path.suffix.lstrip(".").lower()
     if suffix == "gif":
         return _save_gif(
             root, path, integer(duration, "save_backward_steps", "duration", low=1), names, options
         )
-    if format not in FORMATS:
+    fmt = format.lstrip(".").lower() if isinstance(format, str) else format
+    if fmt not in FORMATS:
         raise ValueError(
             f"save_backward_steps: format must be one of {', '.join(map(repr, FORMATS))}, got "
             f"{format!r} (for one animation, pass a path ending in .gif)"
         )
-    fmt = format
     if suffix in FORMATS:
         raise ValueError(
             f"save_backward_steps: {path.name!r} names a file, but the frames are written "
@@ -338,29 +341,71 @@ def save_backward_steps(
             "file each (or pass a path ending in .gif for one animation)"
         )
     sources = _steps(root, names, options, "save_backward_steps")
-    rendered = [_render(source, fmt) for source in sources]  # all, before anything is written
-    path.mkdir(parents=True, exist_ok=True)
     digits = len(str(len(sources)))
-    written = [
-        write_atomic(path / f"step_{k:0{digits}d}.{fmt}", drawing)
-        for k, drawing in enumerate(rendered, start=1)
-    ]
-    for old in path.iterdir():  # an earlier export's frames, of another graph or format
-        if old not in written and _FRAME.fullmatch(old.name) and old.is_file():
-            old.unlink()
-    return written
+    frames = [f"step_{k:0{digits}d}.{fmt}" for k in range(1, len(sources) + 1)]
+    _check_frames_folder(path, frames, fmt)
+    import tempfile  # here: ``import autograd`` stays light
+
+    with tempfile.TemporaryDirectory(prefix="valuegrad-frames-") as scratch:
+        for frame, source in zip(frames, sources, strict=True):
+            (Path(scratch) / frame).write_bytes(_render(source, fmt))
+        path.mkdir(parents=True, exist_ok=True)
+        return [
+            write_atomic(path / frame, (Path(scratch) / frame).read_bytes()) for frame in frames
+        ]
 
 
-_FRAME = re.compile(rf"step_\d+\.(?:{'|'.join(FORMATS)})")
+def _check_frames_folder(path: Path, frames: list[str], fmt: str) -> None:
+    """Refuse a folder where the frames could not all be written (a folder in the way), or
+    where frames of ``fmt`` would be left beside them that they do not replace."""
+    if not path.is_dir():
+        return
+    pattern = re.compile(rf"step_[0-9]+\.{fmt}")
+    left = sorted(
+        name for name in os.listdir(path) if pattern.fullmatch(name) and name not in frames
+    )
+    if left:
+        shown = ", ".join(left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+        raise FileExistsError(
+            f"save_backward_steps: {str(path)!r} already holds frames this export would not "
+            f"replace ({shown}), of another graph: they would be mixed with its "
+            f"{len(frames)}. Remove them, or pass an empty folder"
+        )
+    for frame in frames:
+        if (path / frame).is_dir():
+            raise IsADirectoryError(
+                f"save_backward_steps: {str(path / frame)!r} is a folder, where frame "
+                f"{frame} would be written"
+            )
 
 
 def _render(source: str, fmt: str) -> bytes:
-    """The drawing of the DOT ``source`` in ``fmt``, the same bytes for the same source: a
-    PDF's creation date (cairo writes the clock's) is set to 1970-01-01, the same length."""
+    """The drawing of the DOT ``source`` in ``fmt``, the same bytes for the same source."""
     drawing: bytes = _digraph(source).pipe(format=fmt)
-    if fmt == "pdf":
-        drawing = re.sub(rb"(/CreationDate \(D:)\d{14}", rb"\g<1>19700101000000", drawing)
-    return drawing
+    return _fixed_pdf_date(drawing) if fmt == "pdf" else drawing
+
+
+_PDF_DATE = re.compile(rb"/CreationDate \(D:[0-9]{14}[^)]*\)")
+_FIXED_DATE = b"/CreationDate (D:19700101000000Z)"
+
+
+def _fixed_pdf_date(pdf: bytes) -> bytes:
+    """A PDF from cairo with its creation date, the clock's in the local zone, set to 1970-01-01
+    UTC; the cross-reference table's offsets after it moved by the change in length (a zone
+    is "Z" or "+05'30"). A PDF laid out otherwise is returned as it is."""
+    found = _PDF_DATE.search(pdf)
+    table = pdf.rfind(b"\nxref\n")
+    if found is None or table < found.end():
+        return pdf
+    at, delta = found.start(), len(_FIXED_DATE) - len(found[0])
+
+    def moved(entry: re.Match[bytes]) -> bytes:
+        offset = int(entry[1])
+        return b"%010d" % (offset + delta if offset > at else offset) + entry[2]
+
+    tail = re.sub(rb"(?m)^([0-9]{10})( [0-9]{5} n)", moved, pdf[table:])
+    tail = re.sub(rb"(startxref\s+)([0-9]+)", lambda m: m[1] + b"%d" % (int(m[2]) + delta), tail)
+    return pdf[:at] + _FIXED_DATE + pdf[found.end() : table] + tail
 
 
 def _save_gif(
@@ -593,9 +638,10 @@ def _parameter_names(names: Names | None) -> dict[Value, str]:
     pairs = names.items() if isinstance(names, Mapping) else names
     found: dict[Value, str] = {}
     for pair in pairs:
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(f"names: expected (str, Value) pairs, got {pair!r}")
-        a, b = pair
+        try:
+            a, b = pair
+        except (TypeError, ValueError):
+            raise TypeError(f"names: expected (str, Value) pairs, got {pair!r}") from None
         name, value = (a, b) if isinstance(b, Value) else (b, a)
         if not isinstance(value, Value) or not isinstance(name, str):
             raise TypeError(f"names: expected (str, Value) pairs, got ({a!r}, {b!r})")
@@ -825,9 +871,12 @@ def _role(node: Value, root: Value, parameters: Mapping[Value, str]) -> str:
 
 
 def _visible(text: str) -> str:
-    """``text`` with each control character (NUL, newline, tab…) shown as its Python escape,
-    so that it is seen, not acted on by Graphviz."""
-    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" else c for c in text)
+    """``text`` with each control character (NUL, newline, tab…) and line or paragraph
+    separator (U+2028, U+2029) shown as its Python escape, so that it is seen, not acted on
+    by Graphviz or a terminal."""
+    return "".join(
+        repr(c)[1:-1] if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+    )
 
 
 def _quote(text: str) -> str:

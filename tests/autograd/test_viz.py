@@ -430,28 +430,45 @@ def test_a_failed_frames_export_leaves_the_folder_as_it_was(
 
 
 @needs_dot
-def test_frames_exported_again_into_a_folder_replace_the_earlier_graphs(tmp_path: Path) -> None:
+def test_frames_are_never_mixed_with_frames_they_do_not_replace_nor_deleted(
+    tmp_path: Path,
+) -> None:
     folder = tmp_path / "frames"
-    x = Value(1.0, "x")
-    chain = x
-    for _ in range(11):  # more than 9 frames: step_01 … step_12
+    chain = Value(1.0, "x")
+    for _ in range(11):  # 23 nodes, 23 frames: step_01 … step_23
         chain = chain * 2
-    autograd.save_backward_steps(chain, folder, format="svg")
+    autograd.save_backward_steps(chain, folder)
     (folder / "notes.txt").write_text("mine")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
     *_, z = z_example()
-    written = autograd.save_backward_steps(z, folder)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [f"step_{k}.png" for k in range(1, 9)] + ["notes.txt"]
-    )
-    assert written == [folder / f"step_{k}.png" for k in range(1, 9)]
+    left = r"step_01\.png, step_02\.png, step_03\.png and 20 more"
+    with pytest.raises(FileExistsError, match=left):
+        autograd.save_backward_steps(z, folder)  # 8 frames, step_1 … step_8, beside 23 others
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    svgs = autograd.save_backward_steps(z, folder, format=".SVG")  # another format: no mix
+    assert svgs == [folder / f"step_{k}.svg" for k in range(1, 9)]
+    again = autograd.save_backward_steps(chain, folder)  # the same frames again: replaced
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*before, *(p.name for p in svgs)])
+    assert again[0].read_bytes() == before["step_01.png"]
 
 
 @needs_dot
-def test_a_pdf_is_the_same_bytes_whenever_it_is_drawn(tmp_path: Path) -> None:
+def test_a_pdf_is_the_same_bytes_whenever_and_wherever_it_is_drawn(tmp_path: Path) -> None:
     *_, z = z_example()
     first = autograd.save_graph(z, tmp_path / "a.pdf").read_bytes()
-    assert b"/CreationDate (D:19700101000000" in first  # cairo writes the clock's
+    assert b"/CreationDate (D:19700101000000Z)" in first  # cairo writes the clock's
     assert autograd.save_graph(z, tmp_path / "b.pdf").read_bytes() == first
+    source = autograd.to_dot(z).encode()
+    for zone in ("UTC", "Asia/Kolkata", "America/St_Johns"):  # "Z", "+05'30", "-03'30"
+        drawn = subprocess.run(
+            ["dot", "-Tpdf"], input=source, capture_output=True, check=True, env={"TZ": zone}
+        ).stdout
+        assert viz._fixed_pdf_date(drawn) == first
+    table = first[first.rindex(b"\nxref\n") :]  # every object where the table says it is
+    for number, offset in enumerate(re.findall(rb"(?m)^([0-9]{10}) [0-9]{5} n", table), start=1):
+        assert first[int(offset) :].startswith(b"%d 0 obj" % number)
+    start = int(re.search(rb"startxref\s+([0-9]+)", first)[1])
+    assert first[start:].startswith(b"xref")
 
 
 @needs_dot
@@ -487,6 +504,7 @@ def test_bad_drawing_arguments_name_the_function_called(tmp_path: Path) -> None:
         autograd.to_dot(z, names=[("a", z, 1)])  # type: ignore[list-item]
     with pytest.raises(TypeError, match=r"^to_dot: number_format must be a format string"):
         autograd.to_dot(z, number_format=4)
+    assert "data 50.00" in autograd.to_dot(z, number_format=type("Format", (str,), {})(".2f"))
     (tmp_path / "a_file").write_text("")
     with pytest.raises(NotADirectoryError, match=r"^save_backward_steps: '.*a_file' is a file"):
         autograd.save_backward_steps(z, tmp_path / "a_file")
@@ -497,7 +515,7 @@ def test_to_text_keeps_one_line_per_node_whatever_the_labels_hold() -> None:
     z = Value(4.0, "a\nb\tc\u2028d") * 2
     lines = autograd.to_text(z).split("\n")
     assert len(lines) == 3  # the leaf, the constant 2, the product
-    assert lines[0].endswith("# a\\nb\\tc\u2028d")
+    assert lines[0].endswith("# a\\nb\\tc\\u2028d")
 
 
 @needs_dot
