@@ -33,10 +33,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
     path = Path(path)
     if isinstance(data, str):
         content = data.encode("utf-8")
-    elif isinstance(data, (bytes, bytearray, memoryview)):
-        content = bytes(data)
-    else:  # bytes(11) would be eleven zero bytes, written over the file
-        raise TypeError(f"write_atomic: data must be bytes or str, got {type(data).__name__}")
+    else:  # bytes, or any buffer of them; not bytes(11), eleven zero bytes over the file
+        try:
+            content = memoryview(data).tobytes()
+        except TypeError:
+            raise TypeError(
+                f"write_atomic: data must be bytes or str, got {type(data).__name__}"
+            ) from None
     target = _target(path)
     try:
         temporary, fd = _new_file_beside(target)

@@ -135,6 +135,13 @@ def test_data_that_is_neither_bytes_nor_text_is_refused_and_the_file_kept(tmp_pa
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
 
 
+def test_any_buffer_of_bytes_is_written_as_its_bytes(tmp_path: Path) -> None:
+    import array
+
+    for data in (bytearray(b"ab"), memoryview(b"ab"), array.array("B", b"ab")):
+        assert write_atomic(tmp_path / "f", data).read_bytes() == b"ab"
+
+
 def test_a_name_as_long_as_the_system_allows_is_written(tmp_path: Path) -> None:
     name = "∂" * 80 + ".svg"  # 244 bytes: open() takes it, so must its temporary's 14 more
     assert write_atomic(tmp_path / name, "<svg/>").read_text() == "<svg/>"
