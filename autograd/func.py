@@ -259,11 +259,14 @@ def _evaluate(
             raise TypeError(f"{where}: f's output [{i}] must be a Value, got {type(y).__name__}")
     if not out:
         raise ValueError(f"{where}: f returned no outputs")
-    return values, list(out), tuple if isinstance(out, tuple) else list
+    return values, list(out), type(out) if isinstance(out, tuple) else list
 
 
 def _shaped(results: list[Any], form: type | None) -> Any:
-    """Results laid out as ``f``'s outputs: the one result, or a list or tuple of them."""
+    """Results laid out as ``f``'s outputs: the one result, or a list or tuple of them (a
+    named tuple of the same type)."""
     if form is None:
         return results[0]
-    return tuple(results) if form is tuple else results
+    if form is list:
+        return results
+    return form(*results) if hasattr(form, "_fields") else tuple(results)

@@ -4,6 +4,7 @@ against reverse on random functions, and PyTorch's torch.func in float64."""
 
 from __future__ import annotations
 
+import collections
 import math
 
 import pytest
@@ -286,4 +287,8 @@ def test_results_come_back_as_f_returns_its_outputs_a_tuple_as_a_tuple() -> None
     assert vjp(as_tuple, 1.0, 2.0)[0] == (1.0, 2.0)
     assert jacrev(as_tuple, [1.0, 2.0]) == jacfwd(as_tuple, [1.0, 2.0]) == ([1.0, 0.0], [2.0, 1.0])
     assert jvp(as_list, [1.0, 2.0], [1.0, 0.0]) == ([1.0, 2.0], [1.0, 2.0])
+    pair = collections.namedtuple("pair", "first second")
+    _, tangent = jvp(lambda x, y: pair(x, y * x), [1.0, 2.0], [1.0, 0.0])
+    assert tangent == pair(1.0, 2.0)
+    assert type(tangent) is pair
     assert jacrev(as_list, [1.0, 2.0]) == [[1.0, 0.0], [2.0, 1.0]]
