@@ -26,7 +26,7 @@ from .checks import real, reals, sequence
 from .engine import Value
 from .functional import _argument_names, _evaluate, grad, hessian
 from .graph import topological_order
-from .modes import enable_grad
+from .modes import _switch, enable_grad
 
 __all__ = [
     "GradcheckError",
@@ -66,7 +66,8 @@ def _value_function(f: Callable[..., Value], where: str) -> Callable[[Sequence[f
     function), which under ``no_grad()`` would find no graph."""
 
     def value_at(point: Sequence[float]) -> float:
-        return _evaluate(f, point, where)[1].data
+        with _switch(anomaly=False):  # no backward() of these: no origins to remember
+            return _evaluate(f, point, where)[1].data
 
     return value_at
 
