@@ -51,6 +51,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> Path:
             while view:
                 view = view[os.write(fd, view) :]
             os.fsync(fd)
+        except OSError as error:  # a full disk, say: name the file asked for, not a descriptor
+            raise type(error)(error.errno, error.strerror, str(path)) from None
         finally:
             os.close(fd)
         _keep_mode_and_owner(temporary, target)
