@@ -90,6 +90,12 @@ def _value(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
 
 
+def _constant(x: Any) -> Any:
+    """``x`` as a constant of a derivative's graph: a Value detached (its data, no parents),
+    a number or an array as it is."""
+    return x.detach() if isinstance(x, Value) else x
+
+
 def _step(x: Any) -> Any:
     """The Heaviside step: 1.0 where x > 0, else 0.0 (one call on a float: ReLU's derivative
     is on the hot path of every eager network)."""
@@ -346,9 +352,12 @@ class Pow(Function):
         # At y = 0 the formula still gives 0 (and its own derivative in y, x^-1, which a
         # second derivative needs); only 0^0 needs the constant, its limit. Where a side is
         # not taken, it is computed at a harmless stand-in (base 1), never at a pole.
+        # Where ∂/∂y is taken as 0 (x <= 0), the exponent is a constant in ∂/∂x too, so that
+        # second derivatives agree both ways: ∂²/∂x∂y = ∂²/∂y∂x = 0 there.
         both_zero = where(_value(x) == 0.0, _value(y) == 0.0, False)
-        dx = where(both_zero, 0.0, y * _power(where(both_zero, 1.0, x), y - 1))
         positive = _value(x) > 0.0
+        exponent = _constant(y) if positive is False else y  # arrays have no graph to cut
+        dx = where(both_zero, 0.0, exponent * _power(where(both_zero, 1.0, x), exponent - 1))
         dy = where(positive, out * _log(where(positive, x, 1.0)), 0.0)
         return dx, dy
 

@@ -209,3 +209,12 @@ def test_a_mapping_or_a_set_is_refused_naming_the_function(call) -> None:
     """A dict gives its keys and a set its own order: neither is what was meant."""
     with pytest.raises(TypeError, match=r"must be a sequence \(a list, a tuple, an array"):
         call(Value(1.0), Value(2.0))
+
+
+def test_the_hessian_of_a_power_of_a_negative_base_is_symmetric() -> None:
+    # x < 0: ∂/∂y is taken as 0 (x^y is real only at integer y), so the exponent is a
+    # constant in ∂/∂x as well, and ∂²/∂x∂y = ∂²/∂y∂x = 0; ∂²/∂x² is y(y-1)x^(y-2)
+    assert autograd.hessian(lambda x, y: x**y, [-2.0, 2.0]) == [[2.0, 0.0], [0.0, 0.0]]
+    assert autograd.hessian(lambda x, y: x**y, [-2.0, 3.0]) == [[-12.0, 0.0], [0.0, 0.0]]
+    h = autograd.hessian(lambda x, y: x**y, [2.0, 3.0])  # x > 0: every term, as before
+    assert h[0][1] == h[1][0] == pytest.approx(4.0 + 12.0 * math.log(2.0), rel=1e-15)
