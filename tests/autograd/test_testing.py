@@ -138,6 +138,15 @@ def test_gradcheck_reports_the_relu_kink_instead_of_hiding_it() -> None:
     assert gradcheck(lambda x: x.relu(), [0.5])
 
 
+def test_gradgradcheck_reports_a_kink_of_the_gradient_as_gradcheck_does() -> None:
+    # relu(x)·x has gradient 2x for x > 0, 0 for x < 0: its second derivative jumps at 0
+    with pytest.raises(GradcheckError, match=r"∂²/∂x².*KINK: slope 0 from the left, 2 from"):
+        gradgradcheck(lambda x: x.relu() * x, [0.0])
+    assert gradgradcheck(lambda x: x.relu() * x, [0.5])
+    with pytest.raises(GradcheckError, match=r"∂²/∂x²\s+0\s+2.718281828.*WRONG"):
+        gradgradcheck(lambda x: FlatExp.apply(x), [1.0])  # a wrong rule is still WRONG
+
+
 def test_gradcheck_names_rows_by_position_when_f_takes_varargs() -> None:
     with pytest.raises(GradcheckError, match=r"x\[0\]=2, x\[1\]=1"):
         gradcheck(lambda *xs: WrongCube.apply(xs[0]) + xs[1], [2.0, 1.0])
