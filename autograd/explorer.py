@@ -120,11 +120,13 @@ def page(stepper: Stepper, title: str) -> str:
     )
 
 
-def widget(stepper: Stepper, keys_everywhere: bool = False, shown_before: int = 0) -> str:
+def widget(
+    stepper: Stepper, keys_everywhere: bool = False, on_page: dict[str, int] | None = None
+) -> str:
     """The explorer alone, to embed (a notebook's HTML output). The arrow keys move it when
     it has the focus, or anywhere on the page with ``keys_everywhere``. Its element ids come
-    from its content, and ``shown_before`` (how many times the same explorer is already on
-    the page) tells apart two showings of one graph, whose scripts would find one element."""
+    from its content; ``on_page`` counts, by those ids, the explorers already on the page, so
+    that two showings of one graph, whose scripts would find one element, get their own."""
     import hashlib  # here, not at the top: ``import autograd`` stays light
     import json
     from html import escape
@@ -134,8 +136,10 @@ def widget(stepper: Stepper, keys_everywhere: bool = False, shown_before: int = 
     captions = list(stepper.captions)
     content = "\n".join([stepper.svg, script_data, *captions])
     ident = "vg-" + hashlib.sha1(content.encode()).hexdigest()[:12]
-    if shown_before:
-        ident += f"-{shown_before}"
+    if on_page is not None:
+        before = on_page.get(ident, 0)
+        on_page[ident] = before + 1
+        ident += f"-{before}" if before else ""
     drawing = _clean(stepper.svg, ident)
     n = len(captions)
     parts = [

@@ -248,13 +248,10 @@ def _show(
     from IPython.display import HTML, display
 
     stepper = _stepper(root, names, options, where, tangents)
-    key = hash((stepper.svg, *stepper.captions, *stepper.order, stepper.quantity))
-    shown_before = _SHOWN.get(key, 0)  # the same explorer again (in another cell, say)
-    _SHOWN[key] = shown_before + 1
-    display(HTML(explorer.widget(stepper, shown_before=shown_before)))
+    display(HTML(explorer.widget(stepper, on_page=_SHOWN)))
 
 
-_SHOWN: dict[int, int] = {}  # how often each explorer was shown in this process, by its hash
+_SHOWN: dict[str, int] = {}  # how often each explorer was shown in this process, by its id
 
 
 def save_html(
