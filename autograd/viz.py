@@ -884,7 +884,7 @@ def _quote(text: str) -> str:
 
 def _escape(text: str) -> str:
     """Text safe inside a field of a DOT record label, where {}|<> are structure too."""
-    return re.sub(r'([\\{}|<>"])', r"\\\1", _visible(text).replace("&", "&amp;"))
+    return re.sub(r"([{}|<>])", r"\\\1", _quote(text))
 
 
 # Rendering through the graphviz package
