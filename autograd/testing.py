@@ -198,20 +198,14 @@ def assert_grads(
         want = real(want, "assert_grads")
         if isinstance(key, Value):
             matches = [key] if key in in_graph else []
-            name = key.label or "(unlabelled Value)"
+            name, missing = key.label or "(unlabelled Value)", "not a node of the graph"
         else:
-            matches, name = nodes.get(key, []), key
+            matches, name, missing = nodes.get(key, []), key, "no node has this label"
         if len(matches) == 1:
             found.append(matches[0])
             rows.append(_Row(name, math.nan, want, True, ""))
         else:
-            problem = (
-                f"{len(matches)} nodes share it"
-                if matches
-                else "not a node of the graph"
-                if isinstance(key, Value)
-                else "no node has this label"
-            )
+            problem = f"{len(matches)} nodes share it" if matches else missing
             rows.append(_Row(name, math.nan, want, False, f"MISSING: {problem}"))
     gradients = iter(grad(root, found, allow_unused=True))
     for row in rows:
